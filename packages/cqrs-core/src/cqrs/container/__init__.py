@@ -1,0 +1,1 @@
+"""Dependency injection: the `Container` protocol, the built-in container and adapters."""
