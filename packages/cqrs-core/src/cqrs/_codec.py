@@ -1,0 +1,544 @@
+"""Compile-once codecs between Python values and their JSON-compatible wire form.
+
+`encoder_for(tp)` and `decoder_for(tp)` inspect an annotation once and return a function
+that converts one value; results are cached per annotation, so a data model pays for
+introspection on its first `to_dict()` / `from_dict()` only. Decoders raise `TypeError` or
+`ValueError`; `decode_record` turns them into a `DecodeError` naming class, field and value.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections.abc as cabc
+import dataclasses
+import datetime as dt
+import decimal
+import enum
+import reprlib
+import types
+import typing
+import uuid
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+
+from cqrs.exceptions import DecodeError
+
+__all__ = [
+    "LOCALNS_ATTR",
+    "decode_record",
+    "decoder_for",
+    "encode_any",
+    "encoder_for",
+    "field_types",
+    "passthrough",
+    "record_plans",
+    "substitute",
+    "typevar_map",
+]
+
+Codec = Callable[[Any], Any]
+EncodePlan = tuple[tuple[str, "Codec | None"], ...]
+DecodePlan = tuple[tuple[str, "Codec | None", bool], ...]
+
+#: Class attribute holding the namespace a class was defined in (set for function-local classes).
+LOCALNS_ATTR = "__cqrs_localns__"
+
+_NoneType = type(None)
+_SCALARS = (_NoneType, bool, int, float, str)
+_DECODE_ERRORS = (TypeError, ValueError, ArithmeticError, KeyError, AttributeError)
+_UNIONS = (Union, types.UnionType)
+_LISTS = (list, cabc.Sequence, cabc.MutableSequence)
+_SETS = {set: set, cabc.MutableSet: set, frozenset: frozenset, cabc.Set: frozenset}
+_MAPS = (dict, cabc.Mapping, cabc.MutableMapping)
+_ITERABLES = (list, tuple, set, frozenset)
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 80
+
+
+def passthrough(value: Any) -> Any:
+    """Identity codec: the value already is its own wire form (plans copy it directly)."""
+    return value
+
+
+# -- type resolution -------------------------------------------------------------------------
+
+
+def substitute(tp: Any, bindings: cabc.Mapping[Any, Any]) -> Any:
+    """Replace the type variables inside `tp` by their bindings (unbound ones stay)."""
+    if isinstance(tp, TypeVar):
+        return bindings.get(tp, tp)
+    if not bindings or get_origin(tp) is None or not getattr(tp, "__parameters__", None):
+        return tp  # a class (even a generic one) or an alias without type variables
+    if get_origin(tp) in _UNIONS:  # `X | T` cannot always be subscripted; rebuild it
+        return Union[tuple(substitute(arg, bindings) for arg in get_args(tp))]  # noqa: UP007
+    return tp[tuple(bindings.get(p, p) for p in tp.__parameters__)]
+
+
+def typevar_map(cls: type, bindings: cabc.Mapping[Any, Any] | None = None) -> dict[Any, Any]:
+    """Bind the type variables of `cls`'s bases by walking `__orig_bases__` through the MRO."""
+    mapping: dict[Any, Any] = dict(bindings or {})
+    for klass in cls.__mro__:  # most derived first, so its bindings feed the bases' ones
+        for base in klass.__dict__.get("__orig_bases__", ()):
+            params = getattr(get_origin(base), "__parameters__", ())
+            args = get_args(base)
+            if params and len(params) == len(args):
+                for param, arg in zip(params, args, strict=True):
+                    mapping.setdefault(param, substitute(arg, mapping))
+    return mapping
+
+
+def _type_hints(cls: type) -> dict[str, Any]:
+    try:
+        return get_type_hints(cls, include_extras=True)
+    except NameError:
+        pass
+    # Fall back on the module globals plus every class namespace and captured defining scope.
+    localns: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        localns.update(klass.__dict__.get(LOCALNS_ATTR) or {})
+        localns.update(vars(klass))
+    try:
+        return get_type_hints(cls, localns=localns, include_extras=True)
+    except NameError as exc:
+        raise TypeError(
+            f"cannot resolve the field types of {cls.__qualname__}: {exc}; field types must be "
+            "importable from the module of the class by its first to_dict()/from_dict() call"
+        ) from exc
+
+
+def field_types(cls: type, bindings: cabc.Mapping[Any, Any] | None = None) -> dict[str, Any]:
+    """Resolved annotation of every dataclass field of `cls`, with type variables bound."""
+    hints = _type_hints(cls)
+    mapping = typevar_map(cls, bindings)
+    return {f.name: substitute(hints.get(f.name, Any), mapping) for f in dataclasses.fields(cls)}
+
+
+# -- records (dataclasses and data models) -----------------------------------------------------
+
+_PLANS: dict[Any, tuple[EncodePlan, DecodePlan]] = {}
+
+
+def record_plans(cls: type, key: Any = None) -> tuple[EncodePlan, DecodePlan]:
+    """The cached (encode, decode) field plans of dataclass `cls` (`key`: a generic alias)."""
+    key = cls if key is None else key
+    plans = _PLANS.get(key)
+    if plans is not None:
+        return plans
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls.__qualname__} is not a dataclass: it has no fields to convert")
+    hints = field_types(
+        cls, dict(zip(getattr(cls, "__parameters__", ()), get_args(key), strict=False))
+    )
+    encode: list[tuple[str, Codec | None]] = []
+    decode: list[tuple[str, Codec | None, bool]] = []
+    for f in dataclasses.fields(cls):
+        try:
+            enc, dec = encoder_for(hints[f.name]), decoder_for(hints[f.name])
+        except TypeError as exc:
+            raise TypeError(f"{cls.__qualname__}.{f.name}: {exc}") from exc
+        encode.append((f.name, None if enc is passthrough else enc))
+        if f.init:  # init=False fields are computed by the class, never passed in
+            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            decode.append((f.name, None if dec is passthrough else dec, required))
+    plans = _PLANS[key] = (tuple(encode), tuple(decode))
+    return plans
+
+
+def decode_record(cls: type, plan: DecodePlan, data: cabc.Mapping[str, Any]) -> Any:
+    """Build `cls` from `data` following `plan`; unknown keys are ignored."""
+    kwargs: dict[str, Any] = {}
+    for name, dec, required in plan:
+        try:
+            value = data[name]
+        except KeyError:
+            if required:
+                raise DecodeError(
+                    f"{cls.__qualname__}.from_dict(): missing required field {name!r} "
+                    f"(got keys {sorted(data)!r}); pass {name}=..."
+                ) from None
+            continue
+        if dec is not None:
+            try:
+                value = dec(value)
+            except _DECODE_ERRORS as exc:
+                raise DecodeError(
+                    f"{cls.__qualname__}.from_dict(): field {name!r} cannot be decoded "
+                    f"from {_repr.repr(value)}: {exc}"
+                ) from exc
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+def _record_codecs(cls: type, key: Any) -> tuple[Codec, Codec]:
+    def encode(value: Any) -> dict[str, Any]:
+        plan = record_plans(cls, key)[0] if type(value) is cls else record_plans(type(value))[0]
+        return {n: getattr(value, n) if e is None else e(getattr(value, n)) for n, e in plan}
+
+    def decode(value: Any) -> Any:
+        if isinstance(value, cls):
+            return value
+        if not isinstance(value, cabc.Mapping):
+            raise TypeError(f"expected a mapping for {cls.__qualname__}")
+        return decode_record(cls, record_plans(cls, key)[1], value)
+
+    return encode, decode
+
+
+def _call_to_dict(value: Any) -> Any:
+    return value.to_dict()
+
+
+def _model_dump(value: Any) -> Any:
+    return value.model_dump(mode="json")
+
+
+def _object_codecs(cls: type, key: Any) -> tuple[Codec, Codec] | None:
+    if callable(getattr(cls, "to_dict", None)) and callable(getattr(cls, "from_dict", None)):
+
+        def from_dict(value: Any) -> Any:
+            if isinstance(value, cls):
+                return value
+            if not isinstance(value, cabc.Mapping):
+                raise TypeError(f"expected a mapping for {cls.__qualname__}")
+            return cls.from_dict(**value)  # type: ignore[attr-defined]
+
+        return _call_to_dict, from_dict
+    if callable(getattr(cls, "model_dump", None)) and hasattr(cls, "model_validate"):
+
+        def validate(value: Any) -> Any:
+            return value if isinstance(value, cls) else cls.model_validate(value)
+
+        return _model_dump, validate
+    if dataclasses.is_dataclass(cls):
+        return _record_codecs(cls, key)
+    return None
+
+
+# -- annotations -> codecs --------------------------------------------------------------------
+
+_CACHE: dict[Any, tuple[Codec, Codec]] = {}
+_DYNAMIC: dict[type, Codec] = {}
+_SCALAR_SET = frozenset(_SCALARS)
+
+
+def encoder_for(tp: Any) -> Codec:
+    """Return a function turning a value of annotation `tp` into its JSON-compatible form.
+
+    Raises `TypeError` if `tp` is not supported. The result is `passthrough` when the value
+    needs no conversion.
+    """
+    return _codecs(tp)[0]
+
+
+def decoder_for(tp: Any) -> Codec:
+    """Return a function turning the wire form (or an already typed value) back into `tp`.
+
+    The function raises `TypeError`/`ValueError` for a value it cannot convert; it is
+    `passthrough` when the value is taken as is (scalars, `Any`, unbound type variables).
+    """
+    return _codecs(tp)[1]
+
+
+def encode_any(value: Any) -> Any:
+    """Encode `value` by its runtime type: the codec of `Any`, `object` and type variables."""
+    cls = type(value)
+    if cls in _SCALAR_SET:
+        return value
+    if cls is list or cls is tuple or cls is set or cls is frozenset:
+        return [encode_any(item) for item in value]
+    if cls is dict:
+        return {encode_any(k): encode_any(v) for k, v in value.items()}
+    encode = _DYNAMIC.get(cls)
+    if encode is None:
+        encode = _DYNAMIC[cls] = _dynamic_encoder(cls)
+    return encode(value)
+
+
+def _dynamic_encoder(cls: type) -> Codec:
+    if issubclass(cls, enum.Enum):  # before the scalar check: str/int enums are scalars too
+        return encoder_for(cls)
+    if issubclass(cls, _SCALARS):
+        return passthrough
+    if issubclass(cls, cabc.Mapping):
+        return lambda v: {encode_any(k): encode_any(x) for k, x in v.items()}
+    if issubclass(cls, (list, tuple, cabc.Set)):
+        return lambda v: [encode_any(item) for item in v]
+    return encoder_for(cls)
+
+
+def _codecs(tp: Any) -> tuple[Codec, Codec]:
+    try:
+        return _CACHE[tp]
+    except KeyError:
+        pair = _CACHE[tp] = _build(tp)
+        return pair
+    except TypeError:  # an unhashable annotation, e.g. Annotated with a dict inside
+        return _build(tp)
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        if isinstance(tp, typing.NewType):
+            tp = tp.__supertype__
+        elif get_origin(tp) in (typing.Annotated, typing.Final):
+            tp = get_args(tp)[0]
+        else:
+            return tp
+
+
+def _build(tp: Any) -> tuple[Codec, Codec]:
+    tp = _unwrap(tp)
+    if tp is Any or tp is object or isinstance(tp, TypeVar):
+        return encode_any, passthrough
+    if tp is None or tp in _SCALARS:
+        return passthrough, passthrough
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Literal:
+        return _literal(args)
+    if origin in _UNIONS:
+        return _union(args)
+    kind = tp if origin is None else origin
+    if kind in _LISTS or kind in _SETS:
+        return _sequence(_SETS.get(kind, list), args[0] if args else Any)
+    if kind is tuple:
+        if not args or (len(args) == 2 and args[1] is Ellipsis):
+            return _sequence(tuple, args[0] if args else Any)
+        return _fixed_tuple(args)
+    if kind in _MAPS:
+        return _mapping(*(args or (Any, Any)))
+    if isinstance(kind, type):
+        if origin is None:
+            if issubclass(tp, enum.Enum):  # first: an enum may also derive from bytes etc.
+                return _enum(tp)
+            for cls, enc, dec in _SIMPLE:
+                if issubclass(tp, cls):
+                    return enc, dec
+        if args and origin is not None:
+            # Substitution inside another alias builds `Page[Item]` without calling
+            # `Page.__class_getitem__`; subscribing again yields the specialised model.
+            specialised = typing.cast(Any, kind)[args if len(args) > 1 else args[0]]
+            if specialised is not kind and get_origin(specialised) is None:
+                return _codecs(specialised)
+        pair = _object_codecs(kind, tp)
+        if pair is not None:
+            return pair
+    raise TypeError(f"unsupported type {tp!r} (see cqrs._codec for the supported types)")
+
+
+def _literal(values: tuple[Any, ...]) -> tuple[Codec, Codec]:
+    allowed: dict[tuple[type, Any], Any] = {}
+    for value in values:
+        allowed[type(value), value] = value  # keyed by type too: 1 == True must not match
+        if isinstance(value, enum.Enum):
+            allowed[type(value.value), value.value] = value
+
+    def decode(value: Any) -> Any:
+        try:
+            return allowed[type(value), value]
+        except KeyError:
+            raise ValueError(f"expected one of {list(values)!r}") from None
+
+    plain = all(type(value) in _SCALAR_SET for value in values)
+    return (passthrough if plain else encode_any), decode
+
+
+def _sequence(kind: Callable[[Any], Any], item: Any) -> tuple[Codec, Codec]:
+    enc_item, dec_item = _codecs(item)
+
+    def encode(value: Any) -> Any:
+        return [enc_item(x) for x in value]
+
+    def decode(value: Any) -> Any:
+        if not isinstance(value, _ITERABLES):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        if dec_item is passthrough:
+            return kind(value)
+        return kind([dec_item(x) for x in value])
+
+    return (list if enc_item is passthrough else encode), decode
+
+
+def _fixed_tuple(items: tuple[Any, ...]) -> tuple[Codec, Codec]:
+    pairs = [_codecs(item) for item in items]
+
+    def encode(value: Any) -> Any:
+        return [enc(x) for (enc, _), x in zip(pairs, value, strict=True)]
+
+    def decode(value: Any) -> Any:
+        if not isinstance(value, (list, tuple)) or len(value) != len(pairs):
+            raise TypeError(f"expected a list of {len(pairs)} items")
+        return tuple(dec(x) for (_, dec), x in zip(pairs, value, strict=False))
+
+    return encode, decode
+
+
+def _key_decoder(tp: Any, decode: Codec) -> Codec:
+    tp = _unwrap(tp)
+    if tp is int or tp is float:  # JSON turns every key into a string
+
+        def number(key: Any) -> Any:
+            return tp(key) if isinstance(key, str) else key
+
+        return number
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        by_text = {str(member.value): member for member in tp}
+        return lambda key: by_text[key] if type(key) is str and key in by_text else tp(key)
+    return decode
+
+
+def _mapping(key: Any, value: Any) -> tuple[Codec, Codec]:
+    enc_key, dec_key = _codecs(key)
+    enc_value, dec_value = _codecs(value)
+    dec_key = _key_decoder(key, dec_key)
+    plain = enc_key is passthrough and enc_value is passthrough
+
+    def encode(data: Any) -> Any:
+        return {enc_key(k): enc_value(v) for k, v in data.items()}
+
+    def decode(data: Any) -> Any:
+        if not isinstance(data, cabc.Mapping):
+            raise TypeError(f"expected a mapping, got {type(data).__name__}")
+        if dec_key is passthrough and dec_value is passthrough:
+            return dict(data)
+        return {dec_key(k): dec_value(v) for k, v in data.items()}
+
+    return (dict if plain else encode), decode
+
+
+_STRICT: dict[Any, Callable[[Any], bool]] = {
+    int: lambda v: isinstance(v, int) and type(v) is not bool,
+    float: lambda v: isinstance(v, (int, float)) and type(v) is not bool,
+    str: lambda v: isinstance(v, str),
+    bool: lambda v: type(v) is bool,
+}
+_WIRE_CLASS = {cabc.Sequence: list, cabc.MutableSequence: list, cabc.Mapping: dict}
+_WIRE_CLASS.update({cabc.MutableMapping: dict, cabc.Set: frozenset, cabc.MutableSet: set})
+
+
+def _strict(member: Any, decode: Codec) -> Codec:
+    # Union members are tried in turn, so a scalar one must refuse other types.
+    check = _STRICT.get(_unwrap(member)) if decode is passthrough else None
+    if check is None:
+        return decode
+
+    def decode_checked(value: Any) -> Any:
+        if not check(value):
+            raise TypeError(f"{type(value).__name__} is not {member!r}")
+        return value
+
+    return decode_checked
+
+
+def _union(members: tuple[Any, ...]) -> tuple[Codec, Codec]:
+    others = [m for m in members if m is not _NoneType]
+    nullable = len(others) < len(members)
+    pairs = [_codecs(m) for m in others]
+    if all(enc is passthrough and dec is passthrough for enc, dec in pairs):
+        return passthrough, passthrough
+    if len(others) == 1:
+        ((enc_one, dec_one),) = pairs
+        return (
+            passthrough if enc_one is passthrough else lambda v: None if v is None else enc_one(v),
+            lambda v: None if v is None else dec_one(v),
+        )
+    exact_enc: dict[Any, Codec] = {}
+    exact_dec: dict[Any, Codec] = {}
+    for member, (enc, dec) in zip(others, pairs, strict=True):
+        base = _unwrap(member)
+        cls = get_origin(base) or base
+        for key in (_WIRE_CLASS.get(cls, cls), cls):
+            if isinstance(key, type):
+                exact_enc.setdefault(key, enc)
+                exact_dec.setdefault(key, dec)
+    tries = [_strict(m, dec) for m, (_, dec) in zip(others, pairs, strict=True)]
+
+    def encode(value: Any) -> Any:
+        enc = exact_enc.get(type(value))
+        return encode_any(value) if enc is None else enc(value)
+
+    def decode(value: Any) -> Any:
+        if value is None and nullable:
+            return None
+        dec = exact_dec.get(type(value))
+        if dec is not None:
+            try:
+                return dec(value)
+            except _DECODE_ERRORS:
+                pass  # e.g. a list for `list[A] | list[B]`: try every member in turn
+        errors = []
+        for dec in tries:
+            try:
+                return dec(value)
+            except _DECODE_ERRORS as exc:
+                errors.append(str(exc))
+        raise ValueError(f"no member of {members!r} accepts it ({'; '.join(errors)})")
+
+    return encode, decode
+
+
+def _enum(tp: type[enum.Enum]) -> tuple[Codec, Codec]:
+    if all(type(member.value) in _SCALAR_SET for member in tp):
+        return (lambda member: member.value), tp
+    return (lambda member: encode_any(member.value)), tp
+
+
+def _iso_decoder(kind: Any) -> Codec:
+    def decode(value: Any) -> Any:
+        if isinstance(value, kind) and (kind is not dt.date or not isinstance(value, dt.datetime)):
+            return value
+        if not isinstance(value, str):
+            raise TypeError(f"expected an ISO 8601 string, got {type(value).__name__}")
+        if value.endswith(("Z", "z")):  # fromisoformat accepts "Z" only from Python 3.11
+            value = value[:-1] + "+00:00"
+        return kind.fromisoformat(value)
+
+    return decode
+
+
+def _decode_uuid(value: Any) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"expected a UUID string, got {type(value).__name__}")
+    return uuid.UUID(value)
+
+
+def _decode_seconds(value: Any) -> dt.timedelta:
+    if isinstance(value, dt.timedelta):
+        return value
+    if not isinstance(value, (int, float)) or type(value) is bool:
+        raise TypeError(f"expected a number of seconds, got {type(value).__name__}")
+    return dt.timedelta(seconds=value)
+
+
+def _decode_decimal(value: Any) -> decimal.Decimal:
+    if isinstance(value, decimal.Decimal):
+        return value
+    if isinstance(value, float):
+        return decimal.Decimal(repr(value))  # the shortest repr, not the binary expansion
+    if not isinstance(value, (str, int)) or type(value) is bool:
+        raise TypeError(f"expected a decimal string, got {type(value).__name__}")
+    return decimal.Decimal(value)
+
+
+def _decode_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"expected a base64 string, got {type(value).__name__}")
+    return base64.b64decode(value, validate=True)
+
+
+def _isoformat(value: Any) -> str:
+    return value.isoformat()  # type: ignore[no-any-return]
+
+
+_SIMPLE: tuple[tuple[type, Codec, Codec], ...] = (
+    (uuid.UUID, str, _decode_uuid),
+    (dt.datetime, _isoformat, _iso_decoder(dt.datetime)),  # before date: a datetime is a date
+    (dt.date, _isoformat, _iso_decoder(dt.date)),
+    (dt.time, _isoformat, _iso_decoder(dt.time)),
+    (dt.timedelta, dt.timedelta.total_seconds, _decode_seconds),
+    (decimal.Decimal, str, _decode_decimal),
+    (bytes, lambda v: base64.b64encode(v).decode("ascii"), _decode_bytes),
+)

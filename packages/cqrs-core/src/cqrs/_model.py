@@ -1,0 +1,182 @@
+"""`DataModel`: the dataclass base of the default requests, responses and events.
+
+Subclasses become keyword-only dataclasses without a decorator and convert to and from the
+project's wire format (`to_dict()` / `from_dict(**kw)`) with codecs compiled once per class.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import inspect
+import re
+import sys
+import types
+from typing import Any, TypeVar, get_origin
+
+from cqrs import _codec
+from cqrs._typing import Self, dataclass_transform
+
+__all__ = ["DataModel"]
+
+# A `base=True` class is no dataclass, so its `frozen` keyword is kept here for subclasses.
+_FROZEN_ATTR = "__cqrs_frozen__"
+_SPECIALISED: dict[tuple[type, tuple[Any, ...]], type] = {}
+_USES_PARAMETERS: dict[type, bool] = {}
+
+
+@dataclass_transform(kw_only_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
+class DataModel:
+    """Base of dataclass models: `class Cmd(DataModel): x: int` is a keyword-only dataclass.
+
+    Class keywords: `frozen` (default: frozen if a base is), `eq`, `order` as for
+    `dataclasses.dataclass`, and `base=True` for an abstract base that declares no fields
+    and is not turned into a dataclass itself.
+
+    The wire format: `to_dict()` returns a JSON-compatible dict keyed by field name (UUIDs as
+    dashed strings, datetimes in ISO 8601, nested models as dicts, see `cqrs._codec`) and
+    `from_dict(**d)` rebuilds an equal object. Field types must be resolvable (importable
+    from the module of the class, or defined earlier in the same function) by the first
+    `to_dict()` / `from_dict()` call, when the codecs of the class are compiled.
+
+    A generic model whose fields use its type parameters is specialised on subscription:
+    `Page[Item]` is a cached subclass of `Page` whose `from_dict` decodes items as `Item`.
+    """
+
+    def __init_subclass__(
+        cls,
+        *,
+        frozen: bool | None = None,
+        eq: bool = True,
+        order: bool = False,
+        base: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        _capture_scope(cls)
+        if frozen is None:
+            frozen = _inherits_frozen(cls)
+        if base:
+            setattr(cls, _FROZEN_ATTR, frozen)
+            return
+        declared = [n for n, value in vars(cls).items() if isinstance(value, dataclasses.Field)]
+        dataclasses.dataclass(cls, kw_only=True, frozen=frozen, eq=eq, order=order)
+        # dataclasses deletes the class attribute of a field without a plain default; put the
+        # Field back so that an explicit `@dataclass` on top (a second pass) keeps the field's
+        # default_factory instead of making it required.
+        fields = vars(cls)["__dataclass_fields__"]
+        for name in declared:
+            if name not in vars(cls):
+                setattr(cls, name, fields[name])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the object as a JSON-compatible dict with one key per field (None included)."""
+        plan = _codec.record_plans(type(self))[0]
+        return {
+            name: getattr(self, name) if enc is None else enc(getattr(self, name))
+            for name, enc in plan
+        }
+
+    @classmethod
+    def from_dict(cls, **kwargs: Any) -> Self:
+        """Build an object from the output of `to_dict` (or from already typed values).
+
+        Unknown keys are ignored, so that older readers accept newer messages. A missing
+        required field or a value that cannot be converted raises `cqrs.DecodeError`.
+        """
+        result: Self = _codec.decode_record(cls, _codec.record_plans(cls)[1], kwargs)
+        return result
+
+    @classmethod
+    def __class_getitem__(cls, params: Any) -> Any:
+        """Subscript a generic model; concrete arguments for used parameters specialise it."""
+        args = params if isinstance(params, tuple) else (params,)
+        try:
+            return _SPECIALISED[cls, args]
+        except (KeyError, TypeError):
+            pass
+        try:
+            alias = super().__class_getitem__(params)  # type: ignore[misc]
+        except AttributeError:
+            raise TypeError(f"{cls.__qualname__} is not a generic class") from None
+        if any(_has_typevars(arg) for arg in args) or not _uses_parameters(cls):
+            return alias  # plain typing behaviour, e.g. `Request[Result]` for type checkers
+        specialised = _specialise(cls, alias, args)
+        with contextlib.suppress(TypeError):  # unhashable arguments: usable, just not cached
+            _SPECIALISED[cls, args] = specialised
+        return specialised
+
+
+def _capture_scope(cls: type) -> None:
+    # A class defined inside a function may annotate its fields with other local names;
+    # keep the function's locals so that the codecs can resolve them later.
+    if "<locals>" not in cls.__qualname__:
+        return
+    function = cls.__qualname__.rpartition(".<locals>.")[0].rpartition(".")[2]
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_name == "__init_subclass__":
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is not None and frame.f_code.co_name == function:
+        setattr(cls, _codec.LOCALNS_ATTR, frame.f_locals)
+
+
+def _inherits_frozen(cls: type) -> bool:
+    for klass in cls.__mro__[1:]:
+        params = klass.__dict__.get("__dataclass_params__")
+        if klass.__dict__.get(_FROZEN_ATTR) or (params is not None and params.frozen):
+            return True
+    return False
+
+
+def _has_typevars(arg: Any) -> bool:
+    if get_origin(arg) is None and isinstance(arg, type):
+        return False  # a class, even a generic one, is a concrete argument
+    return isinstance(arg, TypeVar) or bool(getattr(arg, "__parameters__", ()))
+
+
+def _mentions(tp: Any, params: tuple[Any, ...]) -> bool:
+    if get_origin(tp) is None:
+        return tp in params
+    return any(param in params for param in getattr(tp, "__parameters__", ()))
+
+
+def _uses_parameters(cls: type) -> bool:
+    cached = _USES_PARAMETERS.get(cls)
+    if cached is not None:
+        return cached
+    params = getattr(cls, "__parameters__", ())
+    if not params or not dataclasses.is_dataclass(cls):
+        cached = False
+    else:
+        try:
+            hints = _codec.field_types(cls)
+            cached = any(_mentions(tp, params) for tp in hints.values())
+        except TypeError:  # forward references not defined yet: look for the names instead
+            names = re.compile(r"\b(?:%s)\b" % "|".join(p.__name__ for p in params))  # noqa: UP031
+            cached = any(
+                isinstance(ann, str) and names.search(ann) is not None
+                for klass in cls.__mro__
+                for ann in inspect.get_annotations(klass).values()
+            )
+    _USES_PARAMETERS[cls] = cached
+    return cached
+
+
+def _type_name(arg: Any) -> str:
+    if get_origin(arg) is None and isinstance(arg, type):
+        return arg.__name__
+    return repr(arg).replace("typing.", "")
+
+
+def _specialise(cls: type, alias: Any, args: tuple[Any, ...]) -> type:
+    names = ", ".join(_type_name(arg) for arg in args)
+    qualname = f"{cls.__qualname__}[{names}]"
+
+    def body(namespace: dict[str, Any]) -> None:
+        namespace.update(__module__=cls.__module__, __qualname__=qualname, __doc__=cls.__doc__)
+
+    # Subclassing the typing alias records the arguments in `__orig_bases__`, where the
+    # codecs find them to resolve the fields' type variables.
+    params = cls.__dataclass_params__  # type: ignore[attr-defined]
+    keywords = {"frozen": params.frozen, "eq": params.eq, "order": params.order}
+    return types.new_class(f"{cls.__name__}[{names}]", (alias,), keywords, body)
