@@ -1,0 +1,88 @@
+# Developer and CI entry points. `make check` is what CI runs (through .ci/run).
+#
+# A fresh machine needs only Python 3.10+ and PyPI: the first lines below install
+# uv when it is missing and put it on PATH for every recipe.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# --- uv bootstrap -----------------------------------------------------------
+# `uv --version` (not just `command -v uv`) so a stale pyenv shim counts as missing.
+# pip may put the binary in a directory that is not on PATH (~/.local/bin, a pyenv
+# version's bin): ask the installed `uv` package where it is and prepend that.
+UV_BIN_DIR := $(shell \
+	if ! uv --version >/dev/null 2>&1; then \
+		echo "make: uv not found, installing it with pip" >&2; \
+		python3 -m pip install --quiet uv >&2 \
+			|| python3 -m pip install --quiet --user --break-system-packages uv >&2; \
+		dirname "$$(python3 -c 'import uv; print(uv.find_uv_bin())')"; \
+	fi)
+ifneq ($(strip $(UV_BIN_DIR)),)
+export PATH := $(UV_BIN_DIR):$(PATH)
+endif
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+UV := uv
+RUN := $(UV) run --frozen
+
+# Separate virtual environments of the isolation targets (never the dev .venv).
+CORE_VENV := .venv-core
+WHEELS_VENV := .venv-wheels
+DIST := dist
+CORE_PKG := packages/cqrs-core
+
+.PHONY: help install lint format typecheck test test-core-only test-wheels bench demo check clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
+		| awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
+
+install: ## Sync the dev environment (.venv) with every workspace member, from uv.lock
+	$(UV) sync --frozen --all-packages
+
+lint: install ## ruff check + ruff format --check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: install ## Apply ruff's fixes and formatting
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+typecheck: install ## mypy --strict over the paths in [tool.mypy] files
+	$(RUN) mypy
+
+test: install ## The whole test suite in the dev environment
+	$(RUN) pytest
+
+# cqrs-core alone (plus pytest and anyio, pinned to uv.lock): tests that need an
+# optional library skip themselves, and every core module must import without it.
+test-core-only: ## tests/core against cqrs-core installed alone in .venv-core
+	rm -rf $(CORE_VENV)
+	$(UV) venv --quiet $(CORE_VENV)
+	$(UV) export --frozen --quiet --no-hashes --no-emit-workspace --only-group dev \
+		--output-file $(CORE_VENV)/constraints.txt
+	$(UV) pip install --quiet --python $(CORE_VENV)/bin/python \
+		--constraint $(CORE_VENV)/constraints.txt ./$(CORE_PKG) pytest anyio
+	$(CORE_VENV)/bin/python -m pytest tests/core
+
+test-wheels: ## Build every wheel, check file ownership, install them all and import everything
+	rm -rf $(DIST)
+	$(UV) build --all-packages --quiet -o $(DIST)/
+	$(RUN) python scripts/check_wheels.py $(DIST)/*.whl
+	rm -rf $(WHEELS_VENV)
+	$(UV) venv --quiet $(WHEELS_VENV)
+	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python $(DIST)/*.whl
+	$(WHEELS_VENV)/bin/python scripts/import_all.py
+
+bench: install ## Speed harness (DESIGN.md §7)
+	$(RUN) python bench/run.py
+
+demo: install ## Run the example application
+	$(RUN) python examples/demo.py
+
+check: lint typecheck test test-core-only test-wheels ## Everything CI runs
+
+clean: ## Remove build outputs, the isolation venvs and tool caches (keeps .venv)
+	rm -rf $(DIST) build $(CORE_VENV) $(WHEELS_VENV) .pytest_cache .mypy_cache .ruff_cache
+	find . -path ./.venv -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
