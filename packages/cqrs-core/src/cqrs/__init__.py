@@ -1,0 +1,145 @@
+"""cqrs: commands, queries, streaming, events, fallbacks and sagas behind one mediator.
+
+This file belongs to the cqrs-core distribution. Extras (cqrs-pydantic,
+cqrs-kafka, cqrs-outbox-sqlalchemy, cqrs-saga, cqrs-breaker) install further
+modules under `cqrs`; the top-level names that live in them resolve lazily and,
+without the extra, raise an ImportError naming the distribution to install.
+"""
+
+from pkgutil import extend_path
+
+__path__ = extend_path(__path__, __name__)
+
+import importlib
+from typing import Any
+
+from cqrs.circuit_breaker import ICircuitBreaker
+from cqrs.container.protocol import Container
+from cqrs.events.event import (
+    DCDomainEvent,
+    DCEvent,
+    DCNotificationEvent,
+    DomainEvent,
+    Event,
+    IDomainEvent,
+    IEvent,
+    INotificationEvent,
+    NotificationEvent,
+)
+from cqrs.events.event_handler import EventHandler
+from cqrs.events.fallback import EventHandlerFallback
+from cqrs.events.map import EventMap
+from cqrs.exceptions import (
+    BindingError,
+    BootstrapError,
+    ConfigurationError,
+    CQRSError,
+    DecodeError,
+    DependencyResolutionError,
+    EventHandlingError,
+    EventRoutingError,
+    HandlerKindError,
+    RequestHandlerNotFound,
+)
+from cqrs.mediator import EventMediator, RequestMediator, StreamingRequestMediator
+from cqrs.message_brokers.protocol import Message, MessageBroker
+from cqrs.middlewares.base import Middleware, StreamingMiddleware
+from cqrs.requests.cor_request_handler import CORRequestHandler
+from cqrs.requests.fallback import RequestHandlerFallback
+from cqrs.requests.map import RequestMap
+from cqrs.requests.request import DCRequest, IRequest, Request
+from cqrs.requests.request_handler import RequestHandler, StreamingRequestHandler
+from cqrs.response import DCResponse, IResponse, Response
+
+__all__ = [
+    "BindingError",
+    "BootstrapError",
+    "CORRequestHandler",
+    "CQRSError",
+    "ConfigurationError",
+    "Container",
+    "DCDomainEvent",
+    "DCEvent",
+    "DCNotificationEvent",
+    "DCRequest",
+    "DCResponse",
+    "DecodeError",
+    "DependencyResolutionError",
+    "DomainEvent",
+    "Event",
+    "EventHandler",
+    "EventHandlerFallback",
+    "EventHandlingError",
+    "EventMap",
+    "EventMediator",
+    "EventRoutingError",
+    "HandlerKindError",
+    "ICircuitBreaker",
+    "IDomainEvent",
+    "IEvent",
+    "INotificationEvent",
+    "IRequest",
+    "IResponse",
+    "Message",
+    "MessageBroker",
+    "Middleware",
+    "NotificationEvent",
+    "Request",
+    "RequestHandler",
+    "RequestHandlerFallback",
+    "RequestHandlerNotFound",
+    "RequestMap",
+    "RequestMediator",
+    "Response",
+    "StreamingMiddleware",
+    "StreamingRequestHandler",
+    "StreamingRequestMediator",
+]
+
+# Top-level names provided by extras: name -> (module, attribute, distribution).
+_EXTRAS: dict[str, tuple[str, str, str]] = {
+    "PydanticRequest": ("cqrs.pydantic", "Request", "cqrs-pydantic"),
+    "PydanticResponse": ("cqrs.pydantic", "Response", "cqrs-pydantic"),
+    "PydanticEvent": ("cqrs.pydantic", "Event", "cqrs-pydantic"),
+    "PydanticDomainEvent": ("cqrs.pydantic", "DomainEvent", "cqrs-pydantic"),
+    "PydanticNotificationEvent": ("cqrs.pydantic", "NotificationEvent", "cqrs-pydantic"),
+    "SqlAlchemyOutboxedEventRepository": (
+        "cqrs.outbox.sqlalchemy",
+        "SqlAlchemyOutboxedEventRepository",
+        "cqrs-outbox-sqlalchemy",
+    ),
+    "Saga": ("cqrs.saga", "Saga", "cqrs-saga"),
+    "SagaStepHandler": ("cqrs.saga", "SagaStepHandler", "cqrs-saga"),
+    "SagaStepResult": ("cqrs.saga", "SagaStepResult", "cqrs-saga"),
+    "SagaMediator": ("cqrs.saga", "SagaMediator", "cqrs-saga"),
+    "SagaMap": ("cqrs.saga", "SagaMap", "cqrs-saga"),
+    "SagaMermaid": ("cqrs.saga", "SagaMermaid", "cqrs-saga"),
+    "AioBreakerAdapter": ("cqrs.adapters.circuit_breaker", "AioBreakerAdapter", "cqrs-breaker"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve the top-level names that live in optional distributions (PEP 562)."""
+    try:
+        module_name, attribute, distribution = _EXTRAS[name]
+    except KeyError:
+        raise AttributeError(f"module 'cqrs' has no attribute {name!r}") from None
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        # Only a missing extra module means "not installed"; any other missing
+        # module is a real error of an installed extra and propagates as it is.
+        if exc.name is None or not module_name.startswith(exc.name):
+            raise
+        raise ImportError(
+            f"cqrs.{name} is provided by the {distribution} distribution, which is not "
+            f"installed: pip install {distribution}",
+            name=module_name,
+        ) from exc
+    value = getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_EXTRAS])

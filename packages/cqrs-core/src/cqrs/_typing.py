@@ -8,12 +8,16 @@ library so that importing `cqrs` never loads a third-party module.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+import typing
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["Self", "TypeVar", "dataclass_transform"]
 
 if TYPE_CHECKING:
     from typing_extensions import Self, TypeVar, dataclass_transform
+elif sys.version_info >= (3, 13):
+    from typing import Self, TypeVar, dataclass_transform
 elif sys.version_info >= (3, 11):
     from typing import Self, dataclass_transform
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -24,3 +28,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
             return obj
 
         return decorate
+
+
+if not TYPE_CHECKING and sys.version_info < (3, 13):
+
+    def TypeVar(name: str, *constraints: Any, default: Any = None, **kwargs: Any) -> Any:
+        """`typing.TypeVar` that accepts (and, before 3.13, ignores) a PEP 696 default."""
+        del default  # only type checkers read it
+        return typing.TypeVar(name, *constraints, **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BindingError",
     "BootstrapError",
@@ -9,6 +11,9 @@ __all__ = [
     "ConfigurationError",
     "DecodeError",
     "DependencyResolutionError",
+    "EventFailure",
+    "EventHandlingError",
+    "EventRoutingError",
     "HandlerKindError",
     "RequestHandlerNotFound",
 ]
@@ -44,3 +49,40 @@ class DependencyResolutionError(CQRSError, LookupError):
 
 class DecodeError(CQRSError, ValueError):
     """`from_dict` received data that cannot be turned into the declared field types."""
+
+
+class EventRoutingError(ConfigurationError):
+    """An event cannot go anywhere: not a domain event with handlers, not a notification
+    event with a broker."""
+
+
+class EventFailure:
+    """One failed step of event processing: the event, who failed on it, and the error."""
+
+    __slots__ = ("error", "event", "handler")
+
+    def __init__(self, event: Any, handler: Any, error: BaseException) -> None:
+        self.event = event
+        self.handler = handler
+        self.error = error
+
+    def __repr__(self) -> str:
+        who = getattr(self.handler, "__qualname__", repr(self.handler))
+        return f"EventFailure({type(self.event).__name__} in {who}: {self.error!r})"
+
+
+class EventHandlingError(CQRSError):
+    """Some event handlers (or broker sends) failed after the request itself succeeded.
+
+    Raised once every handler of the dispatch has run. `failures` lists each
+    failure (its `error` is also chained as `__cause__` for the first one);
+    `response` is the response the request handler returned (or the streamed
+    item that was about to be delivered), so it is not lost.
+    """
+
+    def __init__(self, failures: list[EventFailure], response: Any = None) -> None:
+        self.failures = failures
+        self.response = response
+        listed = "; ".join(repr(failure) for failure in failures[:5])
+        more = f" (+{len(failures) - 5} more)" if len(failures) > 5 else ""
+        super().__init__(f"{len(failures)} event handler(s) failed: {listed}{more}")

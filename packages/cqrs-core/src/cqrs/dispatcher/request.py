@@ -1,0 +1,89 @@
+"""Invokers for `RequestMediator.send`: one handler, a chain, or a fallback pair."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from cqrs.container.protocol import Container
+from cqrs.dispatcher.common import Emit, emit_for, handler_getter, take_events
+from cqrs.requests.fallback import RequestHandlerFallback
+
+__all__ = ["Invoke", "chain_invoker", "fallback_invoker", "plain_invoker"]
+
+#: Handles one request end to end (handler, then its events) and returns the response.
+Invoke = Callable[[Any], Awaitable[Any]]
+
+
+def plain_invoker(container: Container, handler_type: type, emit: Emit) -> Invoke:
+    """One handler class: build it, await `handle`, process its events."""
+    factory, _ = handler_getter(container, handler_type)
+    resolve = container.resolve
+
+    async def invoke(request: Any) -> Any:
+        handler = factory() if factory is not None else await resolve(handler_type)
+        response = await handler.handle(request)
+        if handler.events:
+            await emit_for(emit, take_events(handler), response)
+        return response
+
+    return invoke
+
+
+def chain_invoker(container: Container, chain: tuple[type, ...], emit: Emit) -> Invoke:
+    """A chain of responsibility: link fresh handlers, call the head, take every link's events."""
+    getters = tuple(handler_getter(container, link) for link in chain)
+    resolve = container.resolve
+
+    async def invoke(request: Any) -> Any:
+        handlers = [
+            factory() if factory is not None else await resolve(link) for factory, link in getters
+        ]
+        for current, following in zip(handlers, handlers[1:]):
+            current.set_next(following)
+        handlers[-1].set_next(None)
+        response = await handlers[0].handle(request)
+        events: list[Any] = []
+        for handler in handlers:
+            if handler.events:
+                events += take_events(handler)
+        if events:
+            await emit_for(emit, events, response)
+        return response
+
+    return invoke
+
+
+def fallback_invoker(container: Container, binding: RequestHandlerFallback, emit: Emit) -> Invoke:
+    """Primary through the circuit breaker; on a qualifying failure, the fallback.
+
+    Only the handler whose response is returned has its events processed: a
+    primary that failed may have recorded events for work that did not happen.
+    """
+    primary_factory, primary_type = handler_getter(container, binding.primary)
+    fallback_factory, fallback_type = handler_getter(container, binding.fallback)
+    breaker = binding.circuit_breaker
+    should_fall_back = binding.should_fall_back
+    resolve = container.resolve
+
+    async def invoke(request: Any) -> Any:
+        try:
+            handler = (
+                primary_factory() if primary_factory is not None else await resolve(primary_type)
+            )
+            if breaker is None:
+                response = await handler.handle(request)
+            else:
+                response = await breaker.call(primary_type, handler.handle, request)
+        except Exception as exc:
+            if not should_fall_back(exc):
+                raise
+            handler = (
+                fallback_factory() if fallback_factory is not None else await resolve(fallback_type)
+            )
+            response = await handler.handle(request)
+        if handler.events:
+            await emit_for(emit, take_events(handler), response)
+        return response
+
+    return invoke

@@ -1,0 +1,123 @@
+"""Invokers for `StreamingRequestMediator.stream`: one streaming handler or a fallback pair.
+
+Streaming fallback contract: items the primary already yielded stay delivered;
+when the primary fails (before its first item or mid-stream) with a failure
+that qualifies, the fallback handler is called with the same request and its
+whole stream follows. With a circuit breaker, every pull of an item from the
+primary goes through `breaker.call`, so a mid-stream failure counts as one
+failure and an open circuit sends the request to the fallback at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from cqrs.container.protocol import Container
+from cqrs.dispatcher.common import Emit, HandlerGetter, emit_for, handler_getter, take_events
+from cqrs.requests.fallback import RequestHandlerFallback
+
+__all__ = ["StreamInvoke", "fallback_stream_invoker", "stream_invoker"]
+
+#: Streams the responses to one request, processing events before each item is yielded.
+StreamInvoke = Callable[[Any], AsyncIterator[Any]]
+
+_END = object()
+
+
+def stream_invoker(container: Container, handler_type: type, emit: Emit) -> StreamInvoke:
+    """One streaming handler: relay its items, processing its events after each one."""
+    factory, _ = handler_getter(container, handler_type)
+    if factory is not None:
+        # One generator layer between the consumer and the handler: per-item cost matters.
+        def invoke_sync(request: Any) -> AsyncIterator[Any]:
+            handler = factory()
+            return _relay(handler, handler.handle(request), emit)
+
+        return invoke_sync
+    resolve = container.resolve
+
+    async def invoke(request: Any) -> AsyncIterator[Any]:
+        handler: Any = await resolve(handler_type)
+        async for item in _relay(handler, handler.handle(request), emit):
+            yield item
+
+    return invoke
+
+
+def fallback_stream_invoker(
+    container: Container, binding: RequestHandlerFallback, emit: Emit
+) -> StreamInvoke:
+    """Primary stream until it fails (through the breaker if any), then the fallback stream."""
+    primary = handler_getter(container, binding.primary)
+    fallback = handler_getter(container, binding.fallback)
+    primary_type = binding.primary
+    breaker = binding.circuit_breaker
+    should_fall_back = binding.should_fall_back
+    resolve = container.resolve
+
+    async def invoke(request: Any) -> AsyncIterator[Any]:
+        failed = False
+        handler: Any = None
+        try:
+            handler = await _get(primary, resolve)
+            stream = handler.handle(request)
+        except Exception as exc:
+            if not should_fall_back(exc):
+                raise
+            failed = True
+        if not failed:
+            try:
+                while True:
+                    try:
+                        if breaker is None:
+                            item = await _pull(stream)
+                        else:
+                            item = await breaker.call(primary_type, _pull, stream)
+                    except Exception as exc:
+                        if not should_fall_back(exc):
+                            raise
+                        failed = True
+                        break
+                    if item is _END:
+                        break
+                    if handler.events:
+                        await emit_for(emit, take_events(handler), item)
+                    yield item
+            finally:
+                await stream.aclose()
+            if not failed and handler.events:
+                await emit(take_events(handler))
+        if failed:
+            handler = await _get(fallback, resolve)
+            async for item in _relay(handler, handler.handle(request), emit):
+                yield item
+
+    return invoke
+
+
+async def _get(getter: HandlerGetter, resolve: Callable[[type], Any]) -> Any:
+    factory, handler_type = getter
+    if factory is not None:
+        return factory()
+    return await resolve(handler_type)
+
+
+async def _pull(stream: AsyncIterator[Any]) -> Any:
+    # StopAsyncIteration must not reach a circuit breaker: it is the normal end, not a failure.
+    try:
+        return await stream.__anext__()
+    except StopAsyncIteration:
+        return _END
+
+
+async def _relay(handler: Any, stream: Any, emit: Emit) -> AsyncIterator[Any]:
+    try:
+        async for item in stream:
+            if handler.events:
+                await emit_for(emit, take_events(handler), item)
+            yield item
+    finally:
+        await stream.aclose()
+    if handler.events:
+        await emit(take_events(handler))

@@ -1,0 +1,126 @@
+"""Events: the protocols and their dataclass flavours.
+
+- `Event`: any event; `DomainEvent`: handled in-process;
+  `NotificationEvent[Payload]`: published to the message broker. All are
+  immutable (frozen dataclasses).
+- Subclasses are keyword-only dataclasses without a decorator; `frozen=True`
+  is accepted as a class keyword (`class E(cqrs.DomainEvent, frozen=True)`).
+- `to_dict()` is the wire format of the project (snake_case keys, ISO-8601
+  timestamps, dashed UUIDs); `from_dict(**d)` rebuilds the payload as the
+  declared `Payload` type, for `NotificationEvent[P]` and subclasses of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import uuid
+from typing import Any, Generic, Protocol, runtime_checkable
+
+from cqrs._model import DataModel
+from cqrs._typing import Self, TypeVar, dataclass_transform
+
+__all__ = [
+    "DCDomainEvent",
+    "DCEvent",
+    "DCNotificationEvent",
+    "DomainEvent",
+    "Event",
+    "IDomainEvent",
+    "IEvent",
+    "INotificationEvent",
+    "NotificationEvent",
+]
+
+PayloadT = TypeVar("PayloadT", default=Any)
+PayloadCoT = TypeVar("PayloadCoT", covariant=True, default=Any)
+
+
+@runtime_checkable
+class IEvent(Protocol):
+    """An event: converts to and from a JSON-compatible dict."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the event as a JSON-compatible dict with snake_case keys."""
+        ...
+
+    @classmethod
+    def from_dict(cls, **kwargs: Any) -> Self:
+        """Build the event from the output of `to_dict`."""
+        ...
+
+
+class IDomainEvent(IEvent, Protocol):
+    """An event handled in-process by the handlers bound in the domain events map.
+
+    A marker, recognised nominally: subclass it (or `cqrs.DomainEvent`) explicitly.
+    """
+
+
+@runtime_checkable
+class INotificationEvent(IEvent, Protocol[PayloadCoT]):
+    """An event published to the message broker after the command that emitted it."""
+
+    event_id: uuid.UUID
+    event_timestamp: datetime.datetime
+    event_name: str
+    topic: str
+
+    @property
+    def payload(self) -> PayloadCoT:
+        """The event's data."""
+        ...
+
+
+def _utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+# Events are immutable facts: every event class is a frozen dataclass. `frozen_default`
+# tells type checkers what `base=True, frozen=True` does at run time, so subclasses
+# type-check with or without the seeds' `frozen=True` class keyword.
+@dataclass_transform(
+    kw_only_default=True,
+    frozen_default=True,
+    field_specifiers=(dataclasses.field, dataclasses.Field),
+)
+class Event(DataModel, IEvent, base=True, frozen=True):
+    """Dataclass event base (immutable)."""
+
+
+class DomainEvent(Event, IDomainEvent, base=True):
+    """Dataclass domain event: immutable, handled in-process by the domain events map."""
+
+
+class NotificationEvent(Event, INotificationEvent[PayloadT], Generic[PayloadT]):
+    """Dataclass notification event, published to the broker.
+
+    `NotificationEvent[Payload]` is a class of its own: it can be bound in an
+    `EventMap` and `from_dict` rebuilds `payload` as `Payload`.
+    """
+
+    event_id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
+    event_timestamp: datetime.datetime = dataclasses.field(default_factory=_utc_now)
+    event_name: str
+    topic: str
+    payload: PayloadT = None  # type: ignore[assignment]
+
+    def proto(self) -> Any:
+        """Return a protobuf message for this event; override to publish protobuf."""
+        raise NotImplementedError(
+            f"{type(self).__qualname__}.proto() is not implemented: override proto() and "
+            "from_proto() to serialize this event with protobuf"
+        )
+
+    @classmethod
+    def from_proto(cls, proto: Any) -> Self:
+        """Build the event from a protobuf message; override together with `proto()`."""
+        raise NotImplementedError(
+            f"{cls.__qualname__}.from_proto() is not implemented: override it to read "
+            "this event from protobuf"
+        )
+
+
+DCEvent = Event
+DCDomainEvent = DomainEvent
+DCNotificationEvent = NotificationEvent

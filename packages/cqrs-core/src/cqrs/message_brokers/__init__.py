@@ -1,0 +1,10 @@
+"""Message brokers: the protocol and the dependency-free brokers of cqrs-core.
+
+Extension point: cqrs-kafka adds `cqrs.message_brokers.kafka` to this package.
+"""
+
+from pkgutil import extend_path
+
+__path__ = extend_path(__path__, __name__)
+
+__all__: list[str] = []

@@ -1,0 +1,74 @@
+"""`RequestHandlerFallback`: a primary handler with a fallback and an optional circuit breaker."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from cqrs._fallback import check_options, falls_back
+from cqrs._introspect import HandlerKind, declared_types, handler_kind, type_name
+from cqrs.circuit_breaker import ICircuitBreaker
+
+__all__ = ["RequestHandlerFallback"]
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestHandlerFallback:
+    """Bind this instead of a handler class to fall back when the primary fails.
+
+    - `failure_exceptions`: the exception types that trigger the fallback; empty
+      means any `Exception`. Others propagate unchanged.
+    - `circuit_breaker`: every call of the primary goes through
+      `circuit_breaker.call(primary, ...)`; while the circuit is open the
+      request goes straight to the fallback.
+
+    Both handlers must be of the same kind (plain or streaming) and declare the
+    same request and response types; a mismatch is a `TypeError` here, at
+    construction.
+    """
+
+    primary: type
+    fallback: type
+    failure_exceptions: tuple[type[BaseException], ...] = ()
+    circuit_breaker: ICircuitBreaker | None = None
+
+    def __post_init__(self) -> None:
+        for role in ("primary", "fallback"):
+            value = getattr(self, role)
+            if not isinstance(value, type):
+                raise TypeError(
+                    f"RequestHandlerFallback {role} must be a handler class, got {value!r}"
+                )
+        kinds = handler_kind(self.primary), handler_kind(self.fallback)
+        if None in kinds or kinds[0] is not kinds[1]:
+            raise TypeError(
+                "RequestHandlerFallback needs two handlers of the same kind, got "
+                f"primary={type_name(self.primary)} ({_kind_label(kinds[0])}) and "
+                f"fallback={type_name(self.fallback)} ({_kind_label(kinds[1])})"
+            )
+        primary_types = declared_types(self.primary)
+        fallback_types = declared_types(self.fallback)
+        if primary_types and fallback_types:
+            for index, what in enumerate(("request", "response")):
+                if primary_types[index] != fallback_types[index]:
+                    raise TypeError(
+                        f"RequestHandlerFallback handlers declare different {what} types: "
+                        f"{type_name(self.primary)} handles {type_name(primary_types[index])}, "
+                        f"{type_name(self.fallback)} handles {type_name(fallback_types[index])}"
+                    )
+        check_options(self.failure_exceptions, self.circuit_breaker)
+
+    @property
+    def kind(self) -> HandlerKind:
+        """Plain or streaming: the kind of both handlers."""
+        kind = handler_kind(self.primary)
+        assert kind is not None  # checked in __post_init__
+        return kind
+
+    def should_fall_back(self, exc: BaseException) -> bool:
+        """Whether a failure of the primary sends the request to the fallback."""
+        return falls_back(exc, self.failure_exceptions, self.circuit_breaker)
+
+
+def _kind_label(kind: Any) -> str:
+    return "not a handler" if kind is None else kind.value
