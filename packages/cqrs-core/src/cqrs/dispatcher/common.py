@@ -7,8 +7,9 @@ from typing import Any
 
 from cqrs.container.protocol import Container, SupportsSyncFactory
 from cqrs.exceptions import EventHandlingError
+from cqrs.requests.request_handler import _EventSource
 
-__all__ = ["Emit", "HandlerGetter", "emit_for", "handler_getter", "take_events"]
+__all__ = ["Emit", "HandlerGetter", "emit_for", "handler_getter", "may_emit", "take_events"]
 
 #: Processes the events taken from the handlers of one dispatch.
 Emit = Callable[[list[Any]], Awaitable[None]]
@@ -41,3 +42,13 @@ async def emit_for(emit: Emit, events: list[Any], response: Any) -> None:
     except EventHandlingError as exc:
         exc.response = response
         raise
+
+
+def may_emit(handler_type: type) -> bool:
+    """False when the class keeps the default `events` (always empty): skip reading it.
+
+    `events` is a read-only property on every handler base, so a handler can
+    only have events by overriding it in its class.
+    """
+    events = getattr(handler_type, "events", None)
+    return events is not None and events is not _EventSource.__dict__["events"]

@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cqrs.container.protocol import Container
-from cqrs.dispatcher.common import Emit, emit_for, handler_getter, take_events
+from cqrs.dispatcher.common import Emit, emit_for, handler_getter, may_emit, take_events
+from cqrs.requests.cor_request_handler import CORRequestHandler
 from cqrs.requests.fallback import RequestHandlerFallback
 
 __all__ = ["Invoke", "chain_invoker", "fallback_invoker", "plain_invoker"]
@@ -19,11 +20,12 @@ def plain_invoker(container: Container, handler_type: type, emit: Emit) -> Invok
     """One handler class: build it, await `handle`, process its events."""
     factory, _ = handler_getter(container, handler_type)
     resolve = container.resolve
+    emits = may_emit(handler_type)
 
     async def invoke(request: Any) -> Any:
         handler = factory() if factory is not None else await resolve(handler_type)
         response = await handler.handle(request)
-        if handler.events:
+        if emits and handler.events:
             await emit_for(emit, take_events(handler), response)
         return response
 
@@ -33,18 +35,37 @@ def plain_invoker(container: Container, handler_type: type, emit: Emit) -> Invok
 def chain_invoker(container: Container, chain: tuple[type, ...], emit: Emit) -> Invoke:
     """A chain of responsibility: link fresh handlers, call the head, take every link's events."""
     getters = tuple(handler_getter(container, link) for link in chain)
+    factories = tuple(factory for factory, _ in getters if factory is not None)
     resolve = container.resolve
 
-    async def invoke(request: Any) -> Any:
-        handlers = [
+    async def build_async() -> list[Any]:
+        return [
             factory() if factory is not None else await resolve(link) for factory, link in getters
         ]
-        for current, following in zip(handlers, handlers[1:]):
-            current.set_next(following)
-        handlers[-1].set_next(None)
+
+    all_sync = len(factories) == len(getters)
+    emitting = tuple(index for index, link in enumerate(chain) if may_emit(link))
+    # Links that keep the stock set_next are linked by attribute: one call fewer per link.
+    stock_links = all(link.set_next is CORRequestHandler.set_next for link in chain)
+    pairs = tuple(zip(range(len(chain) - 1), range(1, len(chain))))
+    last = len(chain) - 1
+
+    async def invoke(request: Any) -> Any:
+        handlers = [factory() for factory in factories] if all_sync else await build_async()
+        if stock_links:
+            for current, following in pairs:
+                handlers[current]._next_handler = handlers[following]
+            handlers[last]._next_handler = None
+        else:
+            for current, following in pairs:
+                handlers[current].set_next(handlers[following])
+            handlers[last].set_next(None)
         response = await handlers[0].handle(request)
+        if not emitting:
+            return response
         events: list[Any] = []
-        for handler in handlers:
+        for index in emitting:
+            handler = handlers[index]
             if handler.events:
                 events += take_events(handler)
         if events:
@@ -65,6 +86,7 @@ def fallback_invoker(container: Container, binding: RequestHandlerFallback, emit
     breaker = binding.circuit_breaker
     should_fall_back = binding.should_fall_back
     resolve = container.resolve
+    emits = may_emit(binding.primary) or may_emit(binding.fallback)
 
     async def invoke(request: Any) -> Any:
         try:
@@ -82,7 +104,7 @@ def fallback_invoker(container: Container, binding: RequestHandlerFallback, emit
                 fallback_factory() if fallback_factory is not None else await resolve(fallback_type)
             )
             response = await handler.handle(request)
-        if handler.events:
+        if emits and handler.events:
             await emit_for(emit, take_events(handler), response)
         return response
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Generic, TypeVar
 
 from cqrs.requests.request_handler import _EventSource
@@ -28,16 +28,21 @@ class CORRequestHandler(_EventSource, abc.ABC, Generic[ReqT, ResT]):
         """Link this handler to the one that receives what it passes on."""
         self._next_handler = handler
 
-    async def next(self, request: ReqT) -> ResT | None:
-        """Pass the request to the next link; `None` when this is the last one."""
+    def next(self, request: ReqT) -> Awaitable[ResT | None]:
+        """Pass the request to the next link (`await self.next(request)`); None past the end."""
         following = self._next_handler
         if following is None:
-            return None
-        return await following.handle(request)
+            return _end_of_chain()
+        # The next link's coroutine itself: no extra frame per hop.
+        return following.handle(request)
 
     @abc.abstractmethod
     async def handle(self, request: ReqT) -> ResT | None:
         """Answer the request, or return `await self.next(request)`."""
+
+
+async def _end_of_chain() -> None:
+    return None
 
 
 def build_chain(
