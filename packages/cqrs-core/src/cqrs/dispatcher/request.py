@@ -46,7 +46,9 @@ def chain_invoker(container: Container, chain: tuple[type, ...], emit: Emit) -> 
     all_sync = len(factories) == len(getters)
     emitting = tuple(index for index, link in enumerate(chain) if may_emit(link))
     # Links that keep the stock set_next are linked by attribute: one call fewer per link.
-    stock_links = all(link.set_next is CORRequestHandler.set_next for link in chain)
+    stock_links = all(
+        getattr(link, "set_next", None) is CORRequestHandler.set_next for link in chain
+    )
     pairs = tuple(zip(range(len(chain) - 1), range(1, len(chain))))
     last = len(chain) - 1
 
