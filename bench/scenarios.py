@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import cqrs
+from cqrs.events import bootstrap as event_bootstrap
 from cqrs.requests import bootstrap
 
 Runner = Callable[[int], Awaitable[None]]
@@ -197,10 +198,114 @@ def fallback_primary_raises() -> Runner:
     return run
 
 
+class Emitted(cqrs.DomainEvent):
+    index: int
+
+
+class EmitThree(cqrs.Request[None]):
+    order_id: str
+
+
+class EmitTen(cqrs.Request[None]):
+    order_id: str
+
+
+_THREE = [Emitted(index=i) for i in range(3)]
+_TEN = [Emitted(index=i) for i in range(10)]
+
+
+class EmitThreeHandler(cqrs.RequestHandler[EmitThree, None]):
+    def __init__(self) -> None:
+        self._events: list[cqrs.IEvent] = []
+
+    @property
+    def events(self) -> list[cqrs.IEvent]:
+        return self._events
+
+    async def handle(self, request: EmitThree) -> None:
+        self._events += _THREE
+
+
+class EmitTenHandler(cqrs.RequestHandler[EmitTen, None]):
+    def __init__(self) -> None:
+        self._events: list[cqrs.IEvent] = []
+
+    @property
+    def events(self) -> list[cqrs.IEvent]:
+        return self._events
+
+    async def handle(self, request: EmitTen) -> None:
+        self._events += _TEN
+
+
+class OnEmitted(cqrs.EventHandler[Emitted]):
+    async def handle(self, event: Emitted) -> None:
+        return None
+
+
+class Ping(cqrs.Response):
+    message: str
+
+
+PingEvent = cqrs.NotificationEvent[Ping]
+
+
+class OnPing(cqrs.EventHandler[PingEvent]):
+    async def handle(self, event: PingEvent) -> None:
+        return None
+
+
+def three_domain_events() -> Runner:
+    mediator = bootstrap.bootstrap(
+        commands_mapper=lambda m: m.bind(EmitThree, EmitThreeHandler),
+        domain_events_mapper=lambda m: m.bind(Emitted, OnEmitted),
+    )
+    request = EmitThree(order_id="o-1")
+
+    async def run(n: int) -> None:
+        send = mediator.send
+        for _ in range(n):
+            await send(request)
+
+    return run
+
+
+def ten_events_parallel() -> Runner:
+    mediator = bootstrap.bootstrap(
+        commands_mapper=lambda m: m.bind(EmitTen, EmitTenHandler),
+        domain_events_mapper=lambda m: m.bind(Emitted, OnEmitted),
+        max_concurrent_event_handlers=10,
+        concurrent_event_handle_enable=True,
+    )
+    request = EmitTen(order_id="o-1")
+
+    async def run(n: int) -> None:
+        send = mediator.send
+        for _ in range(n):
+            await send(request)
+
+    return run
+
+
+def event_mediator_notification() -> Runner:
+    mediator = event_bootstrap.bootstrap(events_mapper=lambda m: m.bind(PingEvent, OnPing))
+    event = PingEvent(event_name="Ping", topic="pings", payload=Ping(message="hi"))
+
+    async def run(n: int) -> None:
+        send = mediator.send
+        for _ in range(n):
+            await send(event)
+
+    return run
+
+
 SCENARIOS = [
     Scenario("send a command, no events", 8, 1, send_command),
     Scenario("send a query returning a Response", 10, 1, send_query),
     Scenario("stream, per item", 4, STREAM_ITEMS, stream_items),
     Scenario("chain of responsibility, 3rd handler answers", 15, 1, chain_third_answers),
     Scenario("fallback, primary raises", 40, 1, fallback_primary_raises),
+    Scenario("send a command emitting 3 domain events, 1 handler each", 40, 1, three_domain_events),
+    Scenario("10 events, parallel handlers", 150, 1, ten_events_parallel),
+    Scenario("event mediator, one notification", 6, 1, event_mediator_notification),
 ]

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
 from cqrs._introspect import HandlerKind, handler_kind, type_name
 from cqrs.container.protocol import Container
-from cqrs.dispatcher.common import Emit
+from cqrs.dispatcher.common import Emit, take_events
 from cqrs.dispatcher.request import Invoke, chain_invoker, fallback_invoker, plain_invoker
 from cqrs.dispatcher.streaming import StreamInvoke, fallback_stream_invoker, stream_invoker
 from cqrs.events.processor import EventProcessor
-from cqrs.exceptions import EventRoutingError, HandlerKindError, RequestHandlerNotFound
+from cqrs.exceptions import (
+    EventFailure,
+    EventHandlingError,
+    EventRoutingError,
+    HandlerKindError,
+    RequestHandlerNotFound,
+)
 from cqrs.middlewares.base import MiddlewareChain
 from cqrs.requests.fallback import RequestHandlerFallback
 from cqrs.requests.map import HandlerBinding
@@ -47,14 +53,18 @@ class RequestMediator:
             routes[request_type] = chain.wrap(invoke) if chain else invoke
         self._routes = routes
 
-    async def send(self, request: IRequest[R]) -> R:
-        """Handle `request` and return its handler's response (after its events ran)."""
+    def send(self, request: IRequest[R]) -> Coroutine[Any, Any, R]:
+        """Handle `request`: `await mediator.send(request)` returns the handler's response.
+
+        The events the handler collected have been processed when the await
+        returns. An unbound request type raises `RequestHandlerNotFound` at once.
+        """
+        # A plain method returning the route's coroutine: one coroutine frame fewer.
         try:
             invoke = self._routes[request.__class__]
         except KeyError:
             raise _not_found(request, "send", self._routes) from None
-        response: R = await invoke(request)
-        return response
+        return invoke(request)  # type: ignore[return-value]
 
 
 class StreamingRequestMediator:
@@ -96,30 +106,56 @@ class EventMediator:
 
     Handlers run one after the other in bind order; their follow-up events are
     then processed (published, if they are notification events and a broker
-    was given). An event type with no handler raises `EventRoutingError`:
-    a consumer that receives it is misconfigured, and dropping it would lose it.
+    was given). The incoming event itself is never published again. A failing
+    handler does not stop the others: once all ran, `EventHandlingError` lists
+    the failures. An event type with no handler raises `EventRoutingError`: a
+    consumer that receives it is misconfigured, and dropping it would lose it.
     """
 
-    __slots__ = ("_handle", "_processor")
+    __slots__ = ("_processor", "_routes", "_send")
 
     def __init__(self, processor: EventProcessor, middlewares: Sequence[Any] = ()) -> None:
         chain = MiddlewareChain(middlewares)
         chain.check_send()
         self._processor = processor
-        self._handle = chain.wrap(self._dispatch) if chain else self._dispatch
+        self._routes = dict(processor.bound())
+        self._send: Callable[[Any], Coroutine[Any, Any, None]] = (
+            chain.wrap(self._dispatch) if chain else self._dispatch  # type: ignore[assignment]
+        )
 
-    async def send(self, event: Any) -> None:
-        """Handle one incoming event (and its follow-ups)."""
-        await self._handle(event)
+    def send(self, event: Any) -> Coroutine[Any, Any, None]:
+        """Handle one incoming event and its follow-ups: `await mediator.send(event)`."""
+        # A plain method returning the dispatch coroutine: one coroutine frame fewer.
+        return self._send(event)
 
     async def _dispatch(self, event: Any) -> None:
-        if not self._processor.handles(event.__class__):
+        try:
+            handlers = self._routes[event.__class__]
+        except KeyError:
             raise EventRoutingError(
                 f"no handler is bound for {type(event).__module__}."
                 f"{type_name(type(event))} in this EventMediator; bind one in events_mapper: "
                 f"mapper.bind({type_name(type(event))}, YourEventHandler)"
-            )
-        await self._processor.handle_incoming(event)
+            ) from None
+        failures: list[EventFailure] = []
+        follow_ups: list[Any] = []
+        for bound in handlers:
+            try:
+                factory = bound.factory
+                if factory is not None:
+                    handler = factory()
+                    await handler.handle(event)
+                else:
+                    handler = await bound.run(event)
+            except Exception as exc:
+                failures.append(EventFailure(event, bound.who, exc))
+                continue
+            if bound.emits and getattr(handler, "events", None):
+                follow_ups += take_events(handler)
+        if follow_ups:
+            await self._processor.drain(follow_ups, failures)
+        if failures:
+            raise EventHandlingError(failures) from failures[0].error
 
 
 def _plain_route(

@@ -28,7 +28,7 @@ def handler_getter(container: Container, handler_type: type) -> HandlerGetter:
 
 def take_events(handler: Any) -> list[Any]:
     """Copy the handler's events and clear them, so a reused handler never re-emits them."""
-    taken = list(handler.events)
+    taken = list(getattr(handler, "events", None) or ())
     clear = getattr(handler, "clear_events", None)
     if clear is not None:
         clear()
@@ -45,10 +45,12 @@ async def emit_for(emit: Emit, events: list[Any], response: Any) -> None:
 
 
 def may_emit(handler_type: type) -> bool:
-    """False when the class keeps the default `events` (always empty): skip reading it.
+    """False when a handler class keeps the default `events` (always empty): skip reading it.
 
-    `events` is a read-only property on every handler base, so a handler can
-    only have events by overriding it in its class.
+    On the handler base classes `events` is a read-only property, so such a
+    handler can only have events by overriding it in its class. A duck-typed
+    handler (no cqrs base class) may set `events` per instance: always read it.
     """
-    events = getattr(handler_type, "events", None)
-    return events is not None and events is not _EventSource.__dict__["events"]
+    if not issubclass(handler_type, _EventSource):
+        return True
+    return getattr(handler_type, "events", None) is not _EventSource.__dict__["events"]

@@ -25,7 +25,7 @@ def plain_invoker(container: Container, handler_type: type, emit: Emit) -> Invok
     async def invoke(request: Any) -> Any:
         handler = factory() if factory is not None else await resolve(handler_type)
         response = await handler.handle(request)
-        if emits and handler.events:
+        if emits and getattr(handler, "events", None):
             await emit_for(emit, take_events(handler), response)
         return response
 
@@ -49,26 +49,41 @@ def chain_invoker(container: Container, chain: tuple[type, ...], emit: Emit) -> 
     stock_links = all(
         getattr(link, "set_next", None) is CORRequestHandler.set_next for link in chain
     )
-    pairs = tuple(zip(range(len(chain) - 1), range(1, len(chain))))
-    last = len(chain) - 1
+
+    if all_sync and stock_links and not emitting:
+        # The common case: build and link in one pass, no list, no per-link calls.
+        head_factory, *rest = factories
+        following_factories = tuple(rest)
+
+        async def invoke_plain(request: Any) -> Any:
+            head = previous = head_factory()
+            for factory in following_factories:
+                handler = factory()
+                previous._next_handler = handler
+                previous = handler
+            previous._next_handler = None
+            return await head.handle(request)
+
+        return invoke_plain
 
     async def invoke(request: Any) -> Any:
         handlers = [factory() for factory in factories] if all_sync else await build_async()
+        previous = handlers[0]
         if stock_links:
-            for current, following in pairs:
-                handlers[current]._next_handler = handlers[following]
-            handlers[last]._next_handler = None
+            for handler in handlers[1:]:
+                previous._next_handler = handler
+                previous = handler
+            previous._next_handler = None
         else:
-            for current, following in pairs:
-                handlers[current].set_next(handlers[following])
-            handlers[last].set_next(None)
+            for handler in handlers[1:]:
+                previous.set_next(handler)
+                previous = handler
+            previous.set_next(None)
         response = await handlers[0].handle(request)
-        if not emitting:
-            return response
         events: list[Any] = []
         for index in emitting:
             handler = handlers[index]
-            if handler.events:
+            if getattr(handler, "events", None):
                 events += take_events(handler)
         if events:
             await emit_for(emit, events, response)
@@ -106,7 +121,7 @@ def fallback_invoker(container: Container, binding: RequestHandlerFallback, emit
                 fallback_factory() if fallback_factory is not None else await resolve(fallback_type)
             )
             response = await handler.handle(request)
-        if emits and handler.events:
+        if emits and getattr(handler, "events", None):
             await emit_for(emit, take_events(handler), response)
         return response
 

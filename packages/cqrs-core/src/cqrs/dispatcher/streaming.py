@@ -10,11 +10,19 @@ failure and an open circuit sends the request to the fallback at once.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Any
 
 from cqrs.container.protocol import Container
-from cqrs.dispatcher.common import Emit, HandlerGetter, emit_for, handler_getter, take_events
+from cqrs.dispatcher.common import (
+    Emit,
+    HandlerGetter,
+    emit_for,
+    handler_getter,
+    may_emit,
+    take_events,
+)
 from cqrs.requests.fallback import RequestHandlerFallback
 
 __all__ = ["StreamInvoke", "fallback_stream_invoker", "stream_invoker"]
@@ -39,8 +47,9 @@ def stream_invoker(container: Container, handler_type: type, emit: Emit) -> Stre
 
     async def invoke(request: Any) -> AsyncIterator[Any]:
         handler: Any = await resolve(handler_type)
-        async for item in _relay(handler, handler.handle(request), emit):
-            yield item
+        async with aclosing(_relay(handler, handler.handle(request), emit)) as items:
+            async for item in items:
+                yield item
 
     return invoke
 
@@ -81,17 +90,18 @@ def fallback_stream_invoker(
                         break
                     if item is _END:
                         break
-                    if handler.events:
+                    if getattr(handler, "events", None):
                         await emit_for(emit, take_events(handler), item)
                     yield item
             finally:
                 await stream.aclose()
-            if not failed and handler.events:
+            if not failed and getattr(handler, "events", None):
                 await emit(take_events(handler))
         if failed:
             handler = await _get(fallback, resolve)
-            async for item in _relay(handler, handler.handle(request), emit):
-                yield item
+            async with aclosing(_relay(handler, handler.handle(request), emit)) as items:
+                async for item in items:
+                    yield item
 
     return invoke
 
@@ -111,13 +121,20 @@ async def _pull(stream: AsyncIterator[Any]) -> Any:
         return _END
 
 
-async def _relay(handler: Any, stream: Any, emit: Emit) -> AsyncIterator[Any]:
+async def _relay(handler: Any, stream: Any, emit: Emit) -> AsyncGenerator[Any, None]:
+    if not may_emit(type(handler)):
+        try:
+            async for item in stream:
+                yield item
+        finally:
+            await stream.aclose()
+        return
     try:
         async for item in stream:
-            if handler.events:
+            if getattr(handler, "events", None):
                 await emit_for(emit, take_events(handler), item)
             yield item
     finally:
         await stream.aclose()
-    if handler.events:
+    if getattr(handler, "events", None):
         await emit(take_events(handler))

@@ -18,28 +18,27 @@ Policy (documented in the README):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from cqrs._introspect import type_name
 from cqrs.container.protocol import Container
 from cqrs.dispatcher.common import take_events
+from cqrs.events._eager import start_eagerly
 from cqrs.events.event import IDomainEvent, INotificationEvent
-from cqrs.events.runners import Runner, runner_for
+from cqrs.events.runners import BoundHandler, bind_handler
 from cqrs.exceptions import EventFailure, EventHandlingError, EventRoutingError
 from cqrs.message_brokers.protocol import Message, MessageBroker
 
 __all__ = ["EventProcessor", "notification_message"]
 
-#: A compiled handler binding and what to name in an error report.
-_Bound = tuple[Runner, Any]
-_Job = tuple[_Bound, Any]
+_Job = tuple[BoundHandler, Any]
 
 
 class _Route:
     __slots__ = ("handlers", "publish")
 
-    def __init__(self, handlers: tuple[_Bound, ...], publish: bool) -> None:
+    def __init__(self, handlers: tuple[BoundHandler, ...], publish: bool) -> None:
         self.handlers = handlers
         self.publish = publish
 
@@ -60,7 +59,7 @@ class EventProcessor:
                 f"max_concurrent_event_handlers must be an integer >= 1, got {max_concurrent!r}"
             )
         self._bound = {
-            event_type: tuple(runner_for(container, handler) for handler in handlers)
+            event_type: tuple(bind_handler(container, handler) for handler in handlers)
             for event_type, handlers in event_map.items()
         }
         self._broker = message_broker
@@ -75,24 +74,13 @@ class EventProcessor:
             error = EventHandlingError(failures)
             raise error from failures[0].error
 
-    async def handle_incoming(self, event: Any) -> None:
-        """Handle one event consumed from a broker: its bound handlers, then the follow-ups.
+    def bound(self) -> Mapping[type, tuple[BoundHandler, ...]]:
+        """Event type → its compiled handlers, in bind order."""
+        return self._bound
 
-        The event itself is not published again, even if it is a notification event.
-        """
-        failures: list[EventFailure] = []
-        handlers = self._bound.get(event.__class__, ())
-        follow_ups: list[Any] = []
-        for bound in handlers:
-            await self._run((bound, event), follow_ups, failures)
-        await self._drain(follow_ups, failures)
-        if failures:
-            error = EventHandlingError(failures)
-            raise error from failures[0].error
-
-    def handles(self, event_type: type) -> bool:
-        """Whether any handler is bound for exactly this event type."""
-        return event_type in self._bound
+    async def drain(self, events: list[Any], failures: list[EventFailure]) -> None:
+        """Process `events` and their follow-ups, appending failures instead of raising."""
+        await self._drain(events, failures)
 
     async def _drain(self, events: list[Any], failures: list[EventFailure]) -> None:
         pending = events
@@ -112,38 +100,41 @@ class EventProcessor:
                 await self._run_concurrently(jobs, pending, failures)
 
     async def _run(self, job: _Job, pending: list[Any], failures: list[EventFailure]) -> None:
-        (run, who), event = job
+        bound, event = job
         try:
-            handler = await run(event)
+            factory = bound.factory
+            if factory is not None:
+                handler = factory()
+                await handler.handle(event)
+            else:
+                handler = await bound.run(event)
         except Exception as exc:
-            failures.append(EventFailure(event, who, exc))
+            failures.append(EventFailure(event, bound.who, exc))
             return
-        if handler.events:
+        if bound.emits and getattr(handler, "events", None):
             pending += take_events(handler)
 
     async def _run_concurrently(
         self, jobs: list[_Job], pending: list[Any], failures: list[EventFailure]
     ) -> None:
-        # Workers share one iterator, so at most `limit` handlers run at once and
-        # the current task is one of the workers (one task fewer to schedule).
-        queue = iter(jobs)
-        workers = min(self._limit, len(jobs))
-        tasks = [
-            asyncio.ensure_future(self._work(queue, pending, failures)) for _ in range(workers - 1)
-        ]
+        # Each handler starts at once; only one that suspends becomes a task, and at
+        # most `limit` of those are in flight. `_run` records failures itself, so the
+        # tasks only ever raise on cancellation.
+        limit = self._limit
+        inflight: set[asyncio.Task[Any]] = set()
         try:
-            await self._work(queue, pending, failures)
-            for task in tasks:
-                await task
+            for job in jobs:
+                if len(inflight) >= limit:
+                    _, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                task = start_eagerly(self._run(job, pending, failures))
+                if task is not None:
+                    inflight.add(task)
+            if inflight:
+                await asyncio.wait(inflight)
+                inflight = set()
         finally:
-            for task in tasks:
+            for task in inflight:
                 task.cancel()
-
-    async def _work(
-        self, queue: Iterator[_Job], pending: list[Any], failures: list[EventFailure]
-    ) -> None:
-        for job in queue:
-            await self._run(job, pending, failures)
 
     async def _publish(self, event: Any, failures: list[EventFailure]) -> None:
         broker = self._broker

@@ -1,7 +1,10 @@
-"""Event handler runners: one compiled per binding, at bootstrap.
+"""Event handler bindings compiled once, at bootstrap.
 
-A runner handles one event and returns the handler instance whose follow-up
-events should be taken (the fallback's, when the primary failed).
+`BoundHandler.run(event)` handles one event and returns the handler instance
+whose follow-up events should be taken (the fallback's, when the primary
+failed). For a plain handler class with a synchronous factory, `factory` is
+set so that dispatch can build and await the handler inline, without the
+extra coroutine of `run`.
 """
 
 from __future__ import annotations
@@ -10,22 +13,40 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cqrs.container.protocol import Container
-from cqrs.dispatcher.common import handler_getter
+from cqrs.dispatcher.common import handler_getter, may_emit
 from cqrs.events.fallback import EventHandlerFallback
 
-__all__ = ["Runner", "runner_for"]
-
-Runner = Callable[[Any], Awaitable[Any]]
+__all__ = ["BoundHandler", "bind_handler"]
 
 
-def runner_for(container: Container, binding: Any) -> tuple[Runner, Any]:
-    """Compile a binding (handler class or fallback) into `(runner, who)` for error reports."""
+class BoundHandler:
+    """A compiled event handler binding."""
+
+    __slots__ = ("emits", "factory", "run", "who")
+
+    def __init__(
+        self,
+        run: Callable[[Any], Awaitable[Any]],
+        who: Any,
+        factory: Callable[[], Any] | None,
+        emits: bool,
+    ) -> None:
+        self.run = run
+        self.who = who  # named in error reports
+        self.factory = factory
+        self.emits = emits
+
+
+def bind_handler(container: Container, binding: Any) -> BoundHandler:
+    """Compile a binding: an event handler class or an `EventHandlerFallback`."""
     if isinstance(binding, EventHandlerFallback):
-        return _fallback_runner(container, binding), binding.primary
-    return _plain_runner(container, binding), binding
+        emits = may_emit(binding.primary) or may_emit(binding.fallback)
+        return BoundHandler(_fallback_runner(container, binding), binding.primary, None, emits)
+    factory, _ = handler_getter(container, binding)
+    return BoundHandler(_plain_runner(container, binding), binding, factory, may_emit(binding))
 
 
-def _plain_runner(container: Container, handler_type: type) -> Runner:
+def _plain_runner(container: Container, handler_type: type) -> Callable[[Any], Awaitable[Any]]:
     factory, _ = handler_getter(container, handler_type)
     resolve = container.resolve
 
@@ -37,7 +58,9 @@ def _plain_runner(container: Container, handler_type: type) -> Runner:
     return run
 
 
-def _fallback_runner(container: Container, binding: EventHandlerFallback) -> Runner:
+def _fallback_runner(
+    container: Container, binding: EventHandlerFallback
+) -> Callable[[Any], Awaitable[Any]]:
     primary = _plain_runner(container, binding.primary)
     fallback = _plain_runner(container, binding.fallback)
     breaker = binding.circuit_breaker

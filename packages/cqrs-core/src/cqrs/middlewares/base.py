@@ -41,7 +41,11 @@ class Middleware(Protocol):
 
 @runtime_checkable
 class StreamingMiddleware(Protocol):
-    """Wraps `StreamingRequestMediator.stream`: iterate `handle(request)` to continue."""
+    """Wraps `StreamingRequestMediator.stream`: iterate `handle(request)` to continue.
+
+    Iterate it inside `contextlib.aclosing(handle(request))`, so that a consumer
+    that stops early closes the handler's stream at once (releasing what it holds).
+    """
 
     def stream(self, request: Any, handle: StreamHandleType) -> AsyncIterator[Any]:
         """Yield the responses, normally those of `handle(request)`."""

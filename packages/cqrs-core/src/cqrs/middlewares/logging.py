@@ -38,10 +38,18 @@ class LoggingMiddleware:
         if enabled:
             self._logger.log(self._level, "stream request %s: %r", name, request)
         count = 0
-        async for item in handle(request):
-            count += 1
-            if enabled:
-                self._logger.log(self._level, "stream item %d of %s: %r", count, name, item)
-            yield item
+        items = handle(request)
+        try:
+            async for item in items:
+                count += 1
+                if enabled:
+                    self._logger.log(self._level, "stream item %d of %s: %r", count, name, item)
+                yield item
+        finally:
+            # Close the inner stream now, not at garbage collection: the handler may hold
+            # a cursor or a connection.
+            close = getattr(items, "aclose", None)
+            if close is not None:
+                await close()
         if enabled:
             self._logger.log(self._level, "stream of %s ended after %d items", name, count)
