@@ -1,0 +1,3 @@
+"""Circuit breakers for cqrs fallbacks (cqrs-breaker)."""
+
+__all__: list[str] = []

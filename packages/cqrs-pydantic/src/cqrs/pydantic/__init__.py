@@ -1,0 +1,3 @@
+"""Pydantic flavour of cqrs requests, responses and events (cqrs-pydantic)."""
+
+__all__: list[str] = []
