@@ -439,3 +439,73 @@ class TestStreamFallbackCircuitBreaker:
 
         assert items == ["fallback-0", "fallback-1"]
         assert "primary stream started" not in journal.entries
+
+
+class ExclResult(cqrs.Response):
+    source: str
+
+
+class ExclQuery(cqrs.Request[ExclResult]):
+    key: str
+
+
+class ExcludingBreaker:
+    """A pass-through breaker that excludes LookupError, like aiobreaker's `exclude`."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def call(self, identifier: type | str, func: Any, *args: Any) -> Any:
+        self.calls += 1
+        return await func(*args)
+
+    def is_circuit_breaker_error(self, exc: BaseException) -> bool:
+        return False
+
+    def is_excluded(self, exc: BaseException) -> bool:
+        return isinstance(exc, LookupError)
+
+
+class LookupFailingPrimary(cqrs.RequestHandler[ExclQuery, ExclResult]):
+    async def handle(self, request: ExclQuery) -> ExclResult:
+        raise KeyError(request.key)
+
+
+class OtherFailingPrimary(cqrs.RequestHandler[ExclQuery, ExclResult]):
+    async def handle(self, request: ExclQuery) -> ExclResult:
+        raise ConnectionError("down")
+
+
+class ExclFallback(cqrs.RequestHandler[ExclQuery, ExclResult]):
+    async def handle(self, request: ExclQuery) -> ExclResult:
+        return ExclResult(source="fallback")
+
+
+@pytest.mark.anyio
+class TestExcludedExceptions:
+    async def test_an_excluded_exception_reaches_the_caller_without_fallback(self) -> None:
+        breaker = ExcludingBreaker()
+        mediator = bootstrap.bootstrap(
+            queries_mapper=lambda m: m.bind(
+                ExclQuery,
+                cqrs.RequestHandlerFallback(
+                    primary=LookupFailingPrimary, fallback=ExclFallback, circuit_breaker=breaker
+                ),
+            )
+        )
+        with pytest.raises(KeyError):
+            await mediator.send(ExclQuery(key="missing"))
+        assert breaker.calls == 1
+
+    async def test_other_exceptions_still_fall_back(self) -> None:
+        mediator = bootstrap.bootstrap(
+            queries_mapper=lambda m: m.bind(
+                ExclQuery,
+                cqrs.RequestHandlerFallback(
+                    primary=OtherFailingPrimary,
+                    fallback=ExclFallback,
+                    circuit_breaker=ExcludingBreaker(),
+                ),
+            )
+        )
+        assert await mediator.send(ExclQuery(key="k")) == ExclResult(source="fallback")

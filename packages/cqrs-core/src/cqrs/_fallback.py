@@ -29,9 +29,17 @@ def falls_back(
     failure_exceptions: tuple[type[BaseException], ...],
     circuit_breaker: ICircuitBreaker | None,
 ) -> bool:
-    """An open circuit always falls back; otherwise the listed exceptions (empty: any)."""
-    if circuit_breaker is not None and circuit_breaker.is_circuit_breaker_error(exc):
-        return True
+    """An open circuit always falls back; otherwise the listed exceptions (empty: any).
+
+    A breaker may also implement `is_excluded(exc)`: the business exceptions it
+    excludes neither trip it nor trigger the fallback; they reach the caller.
+    """
+    if circuit_breaker is not None:
+        if circuit_breaker.is_circuit_breaker_error(exc):
+            return True
+        is_excluded = getattr(circuit_breaker, "is_excluded", None)
+        if is_excluded is not None and is_excluded(exc):
+            return False
     if not failure_exceptions:
         return isinstance(exc, Exception)
     return isinstance(exc, failure_exceptions)

@@ -17,6 +17,10 @@ class ICircuitBreaker(Protocol):
     `call` raises the breaker's own error while the circuit is open, without
     calling `func`; `is_circuit_breaker_error` recognises that error so the
     fallback runs whatever `failure_exceptions` says.
+
+    Optionally, a breaker implements `is_excluded(exc) -> bool`: exceptions it
+    excludes (business errors) neither trip the circuit nor trigger the
+    fallback — they propagate to the caller.
     """
 
     async def call(
