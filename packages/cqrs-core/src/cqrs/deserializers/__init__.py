@@ -1,0 +1,9 @@
+"""Deserializers: the bytes a message broker carries back to requests, responses and events."""
+
+from __future__ import annotations
+
+from cqrs.deserializers.exceptions import DeserializeError
+from cqrs.deserializers.json import JsonDeserializer
+from cqrs.deserializers.protocol import Deserializer, SupportsFromDict
+
+__all__ = ["DeserializeError", "Deserializer", "JsonDeserializer", "SupportsFromDict"]

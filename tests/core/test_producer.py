@@ -1,0 +1,353 @@
+"""EventProducer: relays the memory outbox to a broker once, with retries, never busy-polling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import cqrs
+import pytest
+from cqrs.message_brokers.memory import InMemoryMessageBroker
+from cqrs.message_brokers.protocol import Message, MessageBroker
+from cqrs.outbox import (
+    EventStatus,
+    MemoryOutboxedEventRepository,
+    MemoryOutboxStore,
+    OutboxedEvent,
+)
+from cqrs.producer import EventProducer, RelayReport
+from cqrs.testing import FlakyMessageBroker, ManualClock
+
+pytestmark = pytest.mark.anyio
+
+BACKOFF = timedelta(seconds=10)
+Event = cqrs.NotificationEvent[dict[str, Any]]
+
+
+class CountingRepository(MemoryOutboxedEventRepository):
+    """Counts claims; raises on the first `fail_claims` of them."""
+
+    def __init__(self, *args: Any, fail_claims: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.claims = 0
+        self.fail_claims = fail_claims
+
+    async def claim_batch(self, limit: int, *, lease: timedelta) -> list[OutboxedEvent]:
+        self.claims += 1
+        if self.claims <= self.fail_claims:
+            raise ConnectionError("database is down")
+        return await super().claim_batch(limit, lease=lease)
+
+
+class GateBroker(InMemoryMessageBroker):
+    """Delivers `open_for` messages, then blocks every later send until cancelled."""
+
+    def __init__(self, open_for: int) -> None:
+        super().__init__()
+        self.open_for = open_for
+        self.blocked = asyncio.Event()
+
+    async def send_message(self, message: Message) -> None:
+        if len(self.messages) >= self.open_for:
+            self.blocked.set()
+            await asyncio.Event().wait()
+        await super().send_message(message)
+
+
+def _repository(
+    store: MemoryOutboxStore | None = None, clock: ManualClock | None = None, **kwargs: Any
+) -> CountingRepository:
+    kwargs.setdefault("max_attempts", 3)
+    return CountingRepository(
+        store, now=clock or ManualClock(), backoff_base=BACKOFF, backoff_max=BACKOFF, **kwargs
+    )
+
+
+async def _commit(
+    repository: MemoryOutboxedEventRepository, count: int, topic: str = "t"
+) -> list[Event]:
+    events = [Event(event_name=f"Happened{n}", topic=topic, payload={"n": n}) for n in range(count)]
+    for event in events:
+        repository.add(event)
+    await repository.commit()
+    return events
+
+
+async def _wait_until(condition: Any, timeout: float = 2.0) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+class TestRelayOnce:
+    async def test_sends_each_committed_event_once(self) -> None:
+        repository, broker = _repository(), InMemoryMessageBroker()
+        events = await _commit(repository, 3)
+        producer = EventProducer(broker, repository)
+        assert await producer.relay_once() == RelayReport(claimed=3, produced=3)
+        assert await producer.relay_once() == RelayReport()
+        assert [m.message_id for m in broker.messages] == [e.event_id for e in events]
+
+    async def test_message_is_built_from_the_row(self) -> None:
+        repository, broker = _repository(), InMemoryMessageBroker()
+        [event] = await _commit(repository, 1, topic="users")
+        await EventProducer(broker, repository).relay_once()
+        assert broker.messages == [
+            Message(
+                message_name="Happened0",
+                message_id=event.event_id,
+                topic="users",
+                payload=event.to_dict(),
+            )
+        ]
+
+    async def test_uncommitted_events_are_not_sent(self) -> None:
+        repository, broker = _repository(), InMemoryMessageBroker()
+        repository.add(Event(event_name="Pending", topic="t", payload={}))
+        assert await EventProducer(broker, repository).relay_once() == RelayReport()
+
+    async def test_batch_size_limits_one_relay(self) -> None:
+        repository = _repository()
+        await _commit(repository, 5)
+        producer = EventProducer(InMemoryMessageBroker(), repository, batch_size=2)
+        assert (await producer.relay_once()).claimed == 2
+
+    async def test_a_failing_send_does_not_block_the_others(self) -> None:
+        repository, broker = _repository(), FlakyMessageBroker(fail_topics={"bad"})
+        await _commit(repository, 1, topic="bad")
+        await _commit(repository, 2, topic="good")
+        report = await EventProducer(broker, repository).relay_once()
+        assert report == RelayReport(claimed=3, produced=2, failed=1)
+        assert [m.topic for m in broker.messages] == ["good", "good"]
+
+    async def test_failed_event_is_retried_after_the_backoff(self) -> None:
+        clock = ManualClock()
+        repository, broker = _repository(clock=clock), FlakyMessageBroker(fail_first=1)
+        [event] = await _commit(repository, 1)
+        producer = EventProducer(broker, repository)
+        assert (await producer.relay_once()).failed == 1
+        assert await producer.relay_once() == RelayReport()
+        clock.advance(BACKOFF)
+        assert await producer.relay_once() == RelayReport(claimed=1, produced=1)
+        assert [m.message_id for m in broker.messages] == [event.event_id]
+
+    async def test_event_is_dead_after_max_attempts_and_logged_once(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        clock = ManualClock()
+        repository, broker = _repository(clock=clock), FlakyMessageBroker(fail_topics={"t"})
+        [event] = await _commit(repository, 1)
+        producer = EventProducer(broker, repository)
+        reports = []
+        with caplog.at_level(logging.WARNING, logger="cqrs.producer"):
+            for _ in range(5):
+                reports.append(await producer.relay_once())
+                clock.advance(BACKOFF)
+        assert [r.dead for r in reports] == [0, 0, 1, 0, 0]
+        [record] = caplog.records
+        assert str(event.event_id) in record.getMessage()
+        assert "requeue" in record.getMessage()
+        [dead] = await repository.dead_letters()
+        assert (dead.event_id, dead.attempts) == (event.event_id, 3)
+
+    async def test_dead_event_is_sent_after_requeue(self) -> None:
+        clock = ManualClock()
+        repository, broker = (
+            _repository(clock=clock, max_attempts=1),
+            FlakyMessageBroker(fail_first=1),
+        )
+        [event] = await _commit(repository, 1)
+        producer = EventProducer(broker, repository)
+        assert (await producer.relay_once()).dead == 1
+        [dead] = await repository.dead_letters()
+        assert await repository.requeue([dead.id]) == 1
+        assert await producer.relay_once() == RelayReport(claimed=1, produced=1)
+        assert [m.message_id for m in broker.messages] == [event.event_id]
+
+    async def test_concurrent_sends_deliver_every_event_once(self) -> None:
+        repository, broker = _repository(), FlakyMessageBroker()
+        events = await _commit(repository, 50)
+        producer = EventProducer(broker, repository, batch_size=20, concurrency=8)
+        while (await producer.relay_once()).claimed:
+            pass
+        assert sorted(m.message_id for m in broker.messages) == sorted(e.event_id for e in events)
+
+
+class TestConcurrentProducers:
+    async def test_two_producers_send_no_event_twice(self) -> None:
+        store, broker = MemoryOutboxStore(), FlakyMessageBroker()
+        events = await _commit(_repository(store), 200)
+        repositories = [_repository(store), _repository(store)]
+        producers = [
+            EventProducer(broker, repository, batch_size=7, idle_sleep=0.01, concurrency=3)
+            for repository in repositories
+        ]
+        stop = asyncio.Event()
+        tasks = [asyncio.ensure_future(producer.run(stop)) for producer in producers]
+        await _wait_until(lambda: len(broker.messages) >= len(events))
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), 1)
+        counts = Counter(m.message_id for m in broker.messages)
+        assert set(counts) == {e.event_id for e in events}
+        assert set(counts.values()) == {1}
+        assert all(repository.claims > 1 for repository in repositories)
+
+
+class TestRun:
+    async def test_sleeps_when_idle(self) -> None:
+        repository = _repository()
+        producer = EventProducer(InMemoryMessageBroker(), repository, idle_sleep=0.1)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(producer.run(stop))
+        await asyncio.sleep(0.3)
+        stop.set()
+        await asyncio.wait_for(task, 1)
+        assert 2 <= repository.claims <= 10
+
+    async def test_relays_events_committed_while_running(self) -> None:
+        repository, broker = _repository(), InMemoryMessageBroker()
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(EventProducer(broker, repository, idle_sleep=0.05).run(stop))
+        await asyncio.sleep(0.1)
+        await _commit(repository, 2)
+        await _wait_until(lambda: len(broker.messages) == 2)
+        stop.set()
+        await asyncio.wait_for(task, 1)
+
+    async def test_stops_when_stop_is_set_while_idle(self) -> None:
+        stop = asyncio.Event()
+        producer = EventProducer(InMemoryMessageBroker(), _repository(), idle_sleep=10)
+        task = asyncio.ensure_future(producer.run(stop))
+        await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(task, 1)
+
+    async def test_stops_on_cancel(self) -> None:
+        producer = EventProducer(InMemoryMessageBroker(), _repository(), idle_sleep=10)
+        task = asyncio.ensure_future(producer.run())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    async def test_cancel_mid_batch_marks_sent_rows_and_releases_the_rest(self) -> None:
+        clock = ManualClock()
+        repository, broker = _repository(clock=clock), GateBroker(open_for=1)
+        events = await _commit(repository, 3)
+        task = asyncio.ensure_future(EventProducer(broker, repository).run())
+        await asyncio.wait_for(broker.blocked.wait(), 1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        rows = repository.store.rows()
+        assert [row.status for row in rows] == [
+            EventStatus.PRODUCED,
+            EventStatus.NEW,
+            EventStatus.NEW,
+        ]
+        # Released, not left to the lease: due again without the clock moving.
+        again = await repository.claim_batch(10, lease=timedelta(seconds=30))
+        assert [row.event_id for row in again] == [e.event_id for e in events[1:]]
+        assert all(row.attempts == 0 for row in again)
+
+    async def test_survives_a_repository_error(self, caplog: pytest.LogCaptureFixture) -> None:
+        repository, broker = _repository(fail_claims=1), InMemoryMessageBroker()
+        await _commit(repository, 1)
+        stop = asyncio.Event()
+        producer = EventProducer(broker, repository, idle_sleep=0.05)
+        with caplog.at_level(logging.ERROR, logger="cqrs.producer"):
+            task = asyncio.ensure_future(producer.run(stop))
+            await _wait_until(lambda: len(broker.messages) == 1)
+            stop.set()
+            await asyncio.wait_for(task, 1)
+        assert "database is down" in caplog.text
+
+    async def test_backs_off_when_every_send_fails(self) -> None:
+        repository, broker = _repository(), FlakyMessageBroker(fail_topics={"t"})
+        await _commit(repository, 100)
+        stop = asyncio.Event()
+        producer = EventProducer(broker, repository, batch_size=2, idle_sleep=0.1)
+        task = asyncio.ensure_future(producer.run(stop))
+        await asyncio.sleep(0.3)
+        stop.set()
+        await asyncio.wait_for(task, 1)
+        assert 2 <= len(broker.attempts) <= 30  # without the pause: all 100 at once
+
+
+class TestSeedsLoop:
+    """`event_batch_generator` + `send_message`, as the python-cqrs documentation uses them."""
+
+    async def test_batch_loop_sends_every_event(self) -> None:
+        repository, broker = _repository(), InMemoryMessageBroker()
+        events = await _commit(repository, 3)
+        producer = EventProducer(broker, repository)
+        async with contextlib.aclosing(producer.event_batch_generator()) as batches:
+            async for batch in batches:
+                for event in batch:
+                    await producer.send_message(event)
+                await producer.repository.commit()
+                break
+        assert [m.message_id for m in broker.messages] == [e.event_id for e in events]
+        assert await repository.claim_batch(10, lease=timedelta(days=1)) == []
+
+    async def test_send_message_records_a_failure_without_raising(self) -> None:
+        clock = ManualClock()
+        repository, broker = _repository(clock=clock), FlakyMessageBroker(fail_first=1)
+        await _commit(repository, 1)
+        producer = EventProducer(broker, repository)
+        [row] = await repository.claim_batch(1, lease=timedelta(seconds=30))
+        assert await producer.send_message(row) is EventStatus.FAILED
+        clock.advance(BACKOFF)
+        [again] = await repository.claim_batch(1, lease=timedelta(seconds=30))
+        assert again.attempts == 1
+        assert (again.last_error or "").startswith("ConnectionError: FlakyMessageBroker refused")
+        assert await producer.send_message(again) is EventStatus.PRODUCED
+
+    async def test_send_message_returns_dead_and_logs(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        repository = _repository(max_attempts=1)
+        await _commit(repository, 1)
+        producer = EventProducer(FlakyMessageBroker(fail_first=1), repository)
+        [row] = await repository.claim_batch(1, lease=timedelta(seconds=30))
+        with caplog.at_level(logging.WARNING, logger="cqrs.producer"):
+            assert await producer.send_message(row) is EventStatus.DEAD
+        assert len(caplog.records) == 1
+
+    async def test_closing_the_generator_releases_unsent_rows(self) -> None:
+        repository = _repository()
+        await _commit(repository, 3)
+        producer = EventProducer(InMemoryMessageBroker(), repository)
+        async with contextlib.aclosing(producer.event_batch_generator()) as batches:
+            async for batch in batches:
+                await producer.send_message(batch[0])
+                break
+        again = await repository.claim_batch(10, lease=timedelta(seconds=30))
+        assert [row.id for row in again] == [2, 3]
+
+    async def test_generator_waits_while_idle_and_ends_on_stop(self) -> None:
+        repository = _repository()
+        producer = EventProducer(InMemoryMessageBroker(), repository, idle_sleep=0.1)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.3, stop.set)
+        batches = [batch async for batch in producer.event_batch_generator(stop=stop)]
+        assert batches == []
+        assert 2 <= repository.claims <= 10
+
+
+class TestSettings:
+    @pytest.mark.parametrize(
+        "kwargs",
+        [{"batch_size": 0}, {"idle_sleep": 0}, {"lease": timedelta(0)}, {"concurrency": 0}],
+    )
+    def test_invalid_settings_are_refused(self, kwargs: dict[str, Any]) -> None:
+        broker: MessageBroker = InMemoryMessageBroker()
+        [name] = kwargs
+        with pytest.raises(ValueError, match=name):
+            EventProducer(broker, _repository(), **kwargs)
