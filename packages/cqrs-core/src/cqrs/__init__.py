@@ -44,6 +44,13 @@ from cqrs.exceptions import (
 from cqrs.mediator import EventMediator, RequestMediator, StreamingRequestMediator
 from cqrs.message_brokers.protocol import Message, MessageBroker
 from cqrs.middlewares.base import Middleware, StreamingMiddleware
+from cqrs.outbox import (
+    EventStatus,
+    MemoryOutboxedEventRepository,
+    OutboxedEvent,
+    OutboxedEventRepository,
+)
+from cqrs.producer import EventProducer
 from cqrs.requests.cor_request_handler import CORRequestHandler
 from cqrs.requests.fallback import RequestHandlerFallback
 from cqrs.requests.map import RequestMap
@@ -72,7 +79,9 @@ __all__ = [
     "EventHandlingError",
     "EventMap",
     "EventMediator",
+    "EventProducer",
     "EventRoutingError",
+    "EventStatus",
     "HandlerKindError",
     "ICircuitBreaker",
     "IDomainEvent",
@@ -80,10 +89,13 @@ __all__ = [
     "INotificationEvent",
     "IRequest",
     "IResponse",
+    "MemoryOutboxedEventRepository",
     "Message",
     "MessageBroker",
     "Middleware",
     "NotificationEvent",
+    "OutboxedEvent",
+    "OutboxedEventRepository",
     "Request",
     "RequestHandler",
     "RequestHandlerFallback",

@@ -157,7 +157,7 @@ def decode_record(cls: type, plan: DecodePlan, data: cabc.Mapping[str, Any]) -> 
                     f"(got keys {sorted(data)!r}); pass {name}=..."
                 ) from None
             continue
-        if dec is not None:
+        if dec is not None and value is not None:  # None stays None, whatever the type
             try:
                 value = dec(value)
             except _DECODE_ERRORS as exc:
@@ -263,7 +263,13 @@ def _dynamic_encoder(cls: type) -> Codec:
         return lambda v: {encode_any(k): encode_any(x) for k, x in v.items()}
     if issubclass(cls, (list, tuple, cabc.Set)):
         return lambda v: [encode_any(item) for item in v]
-    return encoder_for(cls)
+    encode = encoder_for(cls)
+    if encode is encode_any:  # e.g. a bare object(): nothing more specific to dispatch to
+        raise TypeError(
+            f"cannot encode a {cls.__qualname__} value: it is not JSON-compatible and has no "
+            "to_dict(); use a model, a dataclass or plain JSON types"
+        )
+    return encode
 
 
 def _codecs(tp: Any) -> tuple[Codec, Codec]:

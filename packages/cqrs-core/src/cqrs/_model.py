@@ -71,11 +71,12 @@ class DataModel:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the object as a JSON-compatible dict with one key per field (None included)."""
-        plan = _codec.record_plans(type(self))[0]
-        return {
-            name: getattr(self, name) if enc is None else enc(getattr(self, name))
-            for name, enc in plan
-        }
+        data: dict[str, Any] = {}
+        for name, enc in _codec.record_plans(type(self))[0]:
+            value = getattr(self, name)
+            # None stays None whatever the declared type (e.g. an event's default payload).
+            data[name] = value if enc is None or value is None else enc(value)
+        return data
 
     @classmethod
     def from_dict(cls, **kwargs: Any) -> Self:
