@@ -51,25 +51,26 @@ def declared_types(handler_type: type) -> tuple[Any, Any] | None:
     Walks `__orig_bases__` up the MRO, so `class H(RequestHandler[Q, R])` and
     subclasses of it both answer `(Q, R)`. TypeVars are returned as they are.
     """
-    for klass in handler_type.__mro__:
-        for base in getattr(klass, "__orig_bases__", ()):
-            origin = typing.get_origin(base)
-            if isinstance(origin, type) and issubclass(origin, _GENERIC_BASES):
-                args = typing.get_args(base)
-                if len(args) == 2:
-                    return args[0], args[1]
-    return None
+    args = _generic_args(handler_type, _GENERIC_BASES, 2)
+    return None if args is None else (args[0], args[1])
 
 
 def declared_event_type(handler_type: type) -> Any:
     """The event type an `EventHandler[E]` subclass declares, or None."""
+    args = _generic_args(handler_type, (EventHandler,), 1)
+    return None if args is None else args[0]
+
+
+def _generic_args(
+    handler_type: type, bases: tuple[type, ...], count: int
+) -> tuple[Any, ...] | None:
     for klass in handler_type.__mro__:
         for base in getattr(klass, "__orig_bases__", ()):
             origin = typing.get_origin(base)
-            if isinstance(origin, type) and issubclass(origin, EventHandler):
+            if isinstance(origin, type) and issubclass(origin, bases):
                 args = typing.get_args(base)
-                if len(args) == 1:
-                    return args[0]
+                if len(args) == count:
+                    return args
     return None
 
 
