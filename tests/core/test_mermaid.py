@@ -82,3 +82,29 @@ class TestEmptyChain:
     def test_empty_list_is_a_value_error(self) -> None:
         with pytest.raises(ValueError, match="at least one"):
             CoRMermaid([])
+
+
+class NoAnswer(cqrs.Request):
+    pass
+
+
+class FirstSilent(cqrs.CORRequestHandler[NoAnswer, None]):
+    async def handle(self, request: NoAnswer) -> None:
+        return await self.next(request)
+
+
+class LastSilent(cqrs.CORRequestHandler[NoAnswer, None]):
+    async def handle(self, request: NoAnswer) -> None:
+        return None
+
+
+class TestCommandChain:
+    def test_a_chain_answering_none_declares_no_response_class(self) -> None:
+        diagram = CoRMermaid([FirstSilent, LastSilent]).class_diagram()
+        assert "class None" not in diagram
+        assert "returns" not in diagram
+        assert "FirstSilent --> LastSilent : next" in diagram
+
+    def test_its_sequence_ends_with_none(self) -> None:
+        diagram = CoRMermaid([FirstSilent, LastSilent]).sequence()
+        assert diagram.rstrip().endswith("Mediator-->>Client: None")

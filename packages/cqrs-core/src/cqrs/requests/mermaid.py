@@ -32,29 +32,31 @@ class CoRMermaid:
             previous = _id(handler)
         lines.append(f"        {previous}-->>Mediator: None (end of chain)")
         lines += ["    end"] * len(self._handlers)
-        lines.append(f"    Mediator-->>Client: {response} | None")
+        answer = response if response == "None" else f"{response} or None"
+        lines.append(f"    Mediator-->>Client: {answer}")
         return "\n".join(lines) + "\n"
 
     def class_diagram(self) -> str:
         """A `classDiagram`: each link, its successor, and the types it handles."""
         request, response = self._types()
+        returns = response != "None"  # a command chain answers nothing: no response class
         lines = ["classDiagram", "    class CORRequestHandler {", "        <<abstract>>"]
         lines += [
-            "        +handle(request) response | None",
-            "        +next(request) response | None",
+            "        +handle(request)",
+            "        +next(request)",
             "        +set_next(handler)",
             "    }",
             f"    class {request} {{",
             "        <<request>>",
             "    }",
-            f"    class {response} {{",
-            "        <<response>>",
-            "    }",
         ]
+        if returns:
+            lines += [f"    class {response} {{", "        <<response>>", "    }"]
         for handler in self._handlers:
             lines.append(f"    CORRequestHandler <|-- {_id(handler)}")
             lines.append(f"    {_id(handler)} ..> {request} : handles")
-            lines.append(f"    {_id(handler)} ..> {response} : returns")
+            if returns:
+                lines.append(f"    {_id(handler)} ..> {response} : returns")
         for current, following in zip(self._handlers, self._handlers[1:]):
             lines.append(f"    {_id(current)} --> {_id(following)} : next")
         return "\n".join(lines) + "\n"
