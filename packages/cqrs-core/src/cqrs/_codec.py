@@ -28,6 +28,7 @@ __all__ = [
     "decode_record",
     "decoder_for",
     "encode_any",
+    "encode_pydantic",
     "encoder_for",
     "field_types",
     "passthrough",
@@ -188,8 +189,34 @@ def _call_to_dict(value: Any) -> Any:
     return value.to_dict()
 
 
-def _model_dump(value: Any) -> Any:
-    return value.model_dump(mode="json")
+def encode_pydantic(value: Any) -> Any:
+    """Encode a pydantic model (duck-typed: `model_dump`) in the wire format of the dataclasses.
+
+    The python-mode dump keeps datetimes, UUIDs, enums, decimals, bytes and durations as
+    objects, so they take this module's forms (`isoformat()`, dashed UUIDs, enum values,
+    strings, base64, seconds) rather than pydantic's JSON ones ("Z", ISO 8601 durations).
+    A value of a type this module does not know (a URL, a secret...) takes pydantic's JSON form.
+    """
+    data = value.model_dump()
+    try:
+        return encode_any(data)
+    except TypeError:
+        return _with_json_fallback(data, value.model_dump(mode="json"))
+
+
+def _with_json_fallback(data: Any, json_data: Any) -> Any:
+    # The two dumps have the same shape and order: walk them side by side.
+    if type(data) is dict and type(json_data) is dict and len(data) == len(json_data):
+        return {
+            _with_json_fallback(key, json_key): _with_json_fallback(item, json_item)
+            for (key, item), (json_key, json_item) in zip(data.items(), json_data.items())
+        }
+    if type(data) in (list, tuple) and type(json_data) is list and len(data) == len(json_data):
+        return [_with_json_fallback(item, json_item) for item, json_item in zip(data, json_data)]
+    try:
+        return encode_any(data)
+    except TypeError:
+        return json_data
 
 
 def _object_codecs(cls: type, key: Any) -> tuple[Codec, Codec] | None:
@@ -208,7 +235,7 @@ def _object_codecs(cls: type, key: Any) -> tuple[Codec, Codec] | None:
         def validate(value: Any) -> Any:
             return value if isinstance(value, cls) else cls.model_validate(value)
 
-        return _model_dump, validate
+        return encode_pydantic, validate
     if dataclasses.is_dataclass(cls):
         return _record_codecs(cls, key)
     return None

@@ -1,0 +1,91 @@
+"""`WireModel`: the pydantic base that speaks the wire format of the dataclass flavour.
+
+- `to_dict()` is `cqrs._codec.encode_pydantic(self)`: pydantic's python-mode dump encoded
+  by the core's codec, so a pydantic model and a dataclass with equal field values give the
+  same dict, key order included (dashed UUIDs, `isoformat()` datetimes with "+00:00",
+  enum values, decimals as strings, bytes as base64, durations as seconds).
+- `from_dict(**d)` validates `d` with pydantic and reports bad data as `cqrs.DecodeError`.
+  It validates by field name, as `to_dict()` writes them, aliases notwithstanding (pydantic
+  2.11 and later). `val_json_bytes="base64"` makes pydantic decode the base64 of the wire
+  format into bytes (pydantic 2.9 and later), instead of taking the text itself as the bytes.
+- The metaclass combines pydantic's with typing's protocol metaclass, so that models
+  subclass the core's protocols nominally (`IDomainEvent` must be in the MRO at run time).
+"""
+
+from __future__ import annotations
+
+import inspect
+import reprlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from cqrs import _codec
+from cqrs._typing import Self
+from cqrs.exceptions import DecodeError
+
+import pydantic
+
+__all__ = ["WireModel"]
+
+if TYPE_CHECKING:
+    from pydantic._internal._model_construction import ModelMetaclass as _ModelProtocolMeta
+else:
+
+    class _ModelProtocolMeta(type(pydantic.BaseModel), type(Protocol)):
+        """pydantic's model metaclass and typing's protocol metaclass in one."""
+
+
+#: Validate by field name (what `to_dict` writes) as well as by alias, where supported.
+_BY_NAME: dict[str, Any] = (
+    {"by_name": True}
+    if "by_name" in inspect.signature(pydantic.BaseModel.model_validate).parameters
+    else {}
+)
+_SHOWN_ERRORS = 3
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 60
+
+
+class WireModel(pydantic.BaseModel, metaclass=_ModelProtocolMeta):
+    """Base of the pydantic flavour: a `pydantic.BaseModel` with `to_dict` / `from_dict`.
+
+    Bytes are base64 in `from_dict` and in pydantic's own JSON (`model_dump_json`,
+    `model_validate_json`, FastAPI bodies), as in the wire format.
+    """
+
+    model_config = pydantic.ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the model as a JSON-compatible dict, the same as a dataclass model's."""
+        data: dict[str, Any] = _codec.encode_pydantic(self)
+        return data
+
+    @classmethod
+    def from_dict(cls, **kwargs: Any) -> Self:
+        """Validate the output of `to_dict` (of either flavour) into a model.
+
+        Unknown keys are ignored (unless the model's config says otherwise); invalid data
+        raises `cqrs.DecodeError` naming the class and the first errors, chained to
+        pydantic's `ValidationError`.
+        """
+        try:
+            return cls.model_validate(kwargs, **_BY_NAME)
+        except pydantic.ValidationError as exc:
+            raise _decode_error(cls, exc) from exc
+
+
+def _decode_error(cls: type, exc: pydantic.ValidationError) -> DecodeError:
+    """A `DecodeError` naming `cls` and showing the first errors of `exc`."""
+    errors = exc.errors(include_url=False)
+    shown = "; ".join(_describe(error) for error in errors[:_SHOWN_ERRORS])
+    more = f" (+{len(errors) - _SHOWN_ERRORS} more)" if len(errors) > _SHOWN_ERRORS else ""
+    return DecodeError(
+        f"{cls.__qualname__}.from_dict(): {len(errors)} validation error(s): {shown}{more}"
+    )
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "<root>"
+    if error["type"] == "missing":
+        return f"{where}: field required"
+    return f"{where}: {error['msg']} (got {_repr.repr(error['input'])})"
