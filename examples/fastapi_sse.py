@@ -21,9 +21,10 @@ import json
 import typing
 from datetime import datetime, timezone
 
-import cqrs
 import fastapi
 import fastapi.responses
+
+import cqrs
 from cqrs.container.default import DefaultContainer
 from cqrs.message_brokers.memory import InMemoryMessageBroker
 from cqrs.requests import bootstrap

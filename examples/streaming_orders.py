@@ -9,8 +9,9 @@ import asyncio
 import typing
 from datetime import datetime
 
-import cqrs
 import di
+
+import cqrs
 from cqrs.message_brokers import devnull
 from cqrs.requests import bootstrap
 

@@ -6,8 +6,9 @@ import inspect
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.message_brokers.devnull import DevnullMessageBroker
 from cqrs.requests import bootstrap
 

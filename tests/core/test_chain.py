@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.container.default import DefaultContainer
 from cqrs.requests import bootstrap
 

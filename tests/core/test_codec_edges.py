@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import cqrs
 import pytest
+
+import cqrs
 
 
 class TestNoneAndUnencodable:

@@ -7,6 +7,7 @@ import sys
 from typing import Any, TypeVar
 
 import pytest
+
 from cqrs.container.adapt import adapt
 from cqrs.container.default import DefaultContainer
 from cqrs.exceptions import BootstrapError, ConfigurationError
@@ -90,8 +91,9 @@ class TestAdaptDi:
 class TestAdaptDependencyInjector:
     def test_wraps_a_dependency_injector_container(self) -> None:
         pytest.importorskip("dependency_injector")
-        from cqrs.container.dependency_injector import DependencyInjectorCQRSContainer
         from dependency_injector import containers
+
+        from cqrs.container.dependency_injector import DependencyInjectorCQRSContainer
 
         container = containers.DynamicContainer()
         adapted = adapt(container)

@@ -8,6 +8,7 @@ import dataclasses
 from typing import Protocol
 
 import pytest
+
 from cqrs.container.default import DefaultContainer
 from cqrs.container.protocol import Container, SupportsSyncFactory
 from cqrs.exceptions import BindingError, DependencyResolutionError

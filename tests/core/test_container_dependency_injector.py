@@ -9,10 +9,11 @@ import pytest
 
 pytest.importorskip("dependency_injector")
 
+from dependency_injector import containers, providers
+
 from cqrs.container.dependency_injector import DependencyInjectorCQRSContainer
 from cqrs.container.protocol import Container
 from cqrs.exceptions import ConfigurationError, DependencyResolutionError
-from dependency_injector import containers, providers
 
 
 class MeetingAPIProtocol(Protocol):

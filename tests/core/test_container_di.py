@@ -11,10 +11,11 @@ import pytest
 pytest.importorskip("di")
 
 import di
+from di.dependent import Dependent
+
 from cqrs.container.di import DIContainer
 from cqrs.container.protocol import Container
 from cqrs.exceptions import DependencyResolutionError
-from di.dependent import Dependent
 
 
 class MeetingAPIProtocol(Protocol):

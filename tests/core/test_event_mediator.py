@@ -6,8 +6,9 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.container.default import DefaultContainer
 from cqrs.events import bootstrap as event_bootstrap
 from cqrs.message_brokers.memory import InMemoryMessageBroker

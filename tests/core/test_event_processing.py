@@ -7,8 +7,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.container.default import DefaultContainer
 from cqrs.message_brokers.devnull import DevnullMessageBroker
 from cqrs.message_brokers.memory import InMemoryMessageBroker

@@ -8,8 +8,9 @@ import json
 import uuid
 from typing import Any
 
-import cqrs
 import pytest
+
+import cqrs
 
 # -- events and payloads -----------------------------------------------------------------
 

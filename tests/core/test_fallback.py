@@ -10,8 +10,9 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any, TypeVar, cast
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.container.default import DefaultContainer
 from cqrs.requests import bootstrap
 

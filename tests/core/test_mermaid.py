@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.requests.mermaid import CoRMermaid
 
 

@@ -7,8 +7,9 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Any, cast
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.middlewares import HandleType, LoggingMiddleware, StreamHandleType
 from cqrs.requests import bootstrap
 

@@ -13,6 +13,7 @@ import uuid
 from typing import Annotated, Any, Generic, Literal, NewType, Optional, Protocol, TypeVar, Union
 
 import pytest
+
 from cqrs._codec import decoder_for, encoder_for, passthrough
 from cqrs._model import DataModel
 from cqrs._typing import dataclass_transform
@@ -142,7 +143,6 @@ class PydanticLike:
         self.score = score
 
     def model_dump(self, *, mode: str = "python") -> dict[str, Any]:
-        assert mode == "json"
         return {"score": self.score}
 
     @classmethod

@@ -7,8 +7,9 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.outbox import (
     EventStatus,
     InvalidOutboxEventError,

@@ -9,8 +9,9 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.message_brokers.memory import InMemoryMessageBroker
 from cqrs.message_brokers.protocol import Message, MessageBroker
 from cqrs.outbox import (

@@ -11,8 +11,9 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import cqrs
 import pytest
+
+import cqrs
 
 # name -> (module that provides it, distribution to install)
 EXTRAS = {

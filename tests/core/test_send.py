@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.requests import bootstrap
 
 # -- requests, responses and handlers ----------------------------------------------------

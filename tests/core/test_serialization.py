@@ -7,8 +7,9 @@ import uuid
 import zlib
 from typing import Any
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.compressors import Compressor, ZlibCompressor
 from cqrs.deserializers import DeserializeError, Deserializer, JsonDeserializer
 from cqrs.serializers import JsonSerializer, Serializer, serialize_event

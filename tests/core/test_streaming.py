@@ -8,8 +8,9 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import TypeVar, cast
 
-import cqrs
 import pytest
+
+import cqrs
 from cqrs.container.default import DefaultContainer
 from cqrs.requests import bootstrap
 

@@ -9,8 +9,9 @@ import json
 import uuid
 from typing import Any, cast
 
-import cqrs
 import pytest
+
+import cqrs
 
 
 class Cmd(cqrs.Request):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-import cqrs
-import cqrs.pydantic
 import fastapi
 import httpx
 import pytest
+
+import cqrs
+import cqrs.pydantic
 from cqrs.requests import bootstrap
 
 

@@ -7,9 +7,10 @@ import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+
 import cqrs
 import cqrs.pydantic
-import pytest
 from cqrs.container.default import DefaultContainer
 from cqrs.events import bootstrap as events_bootstrap
 from cqrs.message_brokers.memory import InMemoryMessageBroker

@@ -6,10 +6,11 @@ import datetime as dt
 import importlib
 import uuid
 
-import cqrs
-import cqrs.pydantic
 import pydantic
 import pytest
+
+import cqrs
+import cqrs.pydantic
 
 
 class View(cqrs.pydantic.Response):

@@ -9,10 +9,11 @@ import json
 import uuid
 from typing import Any
 
-import cqrs
-import cqrs.pydantic
 import pydantic
 import pytest
+
+import cqrs
+import cqrs.pydantic
 from cqrs import _codec
 
 EVENT_ID = uuid.UUID("8a1b5e0c-3a5d-4b8e-9f00-0000000000aa")

@@ -19,11 +19,11 @@ import reprlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+import pydantic
+
 from cqrs import _codec
 from cqrs._typing import Self
 from cqrs.exceptions import DecodeError
-
-import pydantic
 
 __all__ = ["WireModel"]
 

@@ -19,11 +19,11 @@ import datetime
 import uuid
 from typing import TYPE_CHECKING, Any, Generic
 
+import pydantic
+
 from cqrs._typing import Self, dataclass_transform
 from cqrs.events.event import IDomainEvent, IEvent, INotificationEvent, PayloadT
 from cqrs.pydantic._base import WireModel
-
-import pydantic
 
 __all__ = ["DomainEvent", "Event", "NotificationEvent"]
 
