@@ -225,12 +225,6 @@ class TestStreamingFallback:
             await collect(mediator, Items(fail_at=1, fail="refused"))
 
     @pytest.mark.anyio
-    @pytest.mark.xfail(
-        strict=True,
-        reason="the core sends each pull through breaker.call, and every item pulled resets "
-        "aiobreaker's count of consecutive failures; it needs the core to relay the primary "
-        "through AioBreakerAdapter.guard_stream (issue 5: cqrs-breaker report)",
-    )
     async def test_streams_failing_mid_stream_open_the_circuit(self) -> None:
         journal = Journal()
         mediator = stream_mediator(journal, AioBreakerAdapter(fail_max=3))

@@ -510,3 +510,61 @@ class TestExcludedExceptions:
             )
         )
         assert await mediator.send(ExclQuery(key="k")) == ExclResult(source="fallback")
+
+
+class StreamGuardingBreaker(FakeBreaker):
+    """A FakeBreaker that also guards whole streams (the optional `guard_stream` hook)."""
+
+    def __init__(self, fail_max: int) -> None:
+        super().__init__(fail_max)
+        self.guarded: list[type | str] = []
+
+    def guard_stream(
+        self, identifier: type | str, stream: AsyncIterator[str]
+    ) -> AsyncIterator[str]:
+        self.guarded.append(identifier)
+        return self._relay(identifier, stream)
+
+    async def _relay(
+        self, identifier: type | str, stream: AsyncIterator[str]
+    ) -> AsyncGenerator[str, None]:
+        if self.is_open:
+            raise BreakerOpen(f"circuit of {identifier!r} is open")
+        try:
+            async for item in stream:
+                yield item
+        except Exception:
+            self.failures += 1
+            raise
+        self.successes += 1
+
+
+class TestStreamGuard:
+    @pytest.mark.anyio
+    async def test_a_guarding_breaker_sees_the_whole_stream_as_one_call(self) -> None:
+        breaker = StreamGuardingBreaker(fail_max=10)
+        mediator = stream_mediator(Journal(), stream_fallback(breaker))
+
+        items = await collect(mediator.stream(StreamFetch(n=3)))
+
+        assert items == ["primary-0", "primary-1", "primary-2"]
+        assert breaker.guarded == [PrimaryStream]
+        assert breaker.calls == []  # no per-pull calls
+        assert (breaker.successes, breaker.failures) == (1, 0)
+
+    @pytest.mark.anyio
+    async def test_mid_stream_failures_add_up_and_open_the_circuit(self) -> None:
+        """Items delivered before each failure must not reset a consecutive-failure count."""
+        journal = Journal()
+        breaker = StreamGuardingBreaker(fail_max=2)
+        mediator = stream_mediator(journal, stream_fallback(breaker))
+        for _ in range(2):
+            items = await collect(mediator.stream(StreamFetch(n=3, fail_after=2)))
+            assert items[:2] == ["primary-0", "primary-1"]
+        journal.entries.clear()
+
+        items = await collect(mediator.stream(StreamFetch(n=2)))
+
+        assert breaker.failures == 2
+        assert items == ["fallback-0", "fallback-1"]
+        assert "primary stream started" not in journal.entries

@@ -21,6 +21,13 @@ class ICircuitBreaker(Protocol):
     Optionally, a breaker implements `is_excluded(exc) -> bool`: exceptions it
     excludes (business errors) neither trip the circuit nor trigger the
     fallback — they propagate to the caller.
+
+    Optionally, a breaker implements `guard_stream(identifier, stream)`,
+    returning an async iterator that relays `stream` as one call: its first pull
+    raises the breaker's error while the circuit is open, a failure counts once,
+    the end of the stream counts as one success. Streaming fallbacks then use it
+    instead of sending each pull through `call` (which, with a breaker counting
+    consecutive failures, would let every delivered item reset the count).
     """
 
     async def call(

@@ -3,9 +3,11 @@
 Streaming fallback contract: items the primary already yielded stay delivered;
 when the primary fails (before its first item or mid-stream) with a failure
 that qualifies, the fallback handler is called with the same request and its
-whole stream follows. With a circuit breaker, every pull of an item from the
-primary goes through `breaker.call`, so a mid-stream failure counts as one
-failure and an open circuit sends the request to the fallback at once.
+whole stream follows. With a circuit breaker that implements
+`guard_stream(identifier, stream)`, the primary's whole stream counts as one
+call (a mid-stream failure is one failure, a complete stream one success);
+with any other breaker, every pull of an item goes through `breaker.call`. In
+both cases an open circuit sends the request to the fallback at once.
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ def fallback_stream_invoker(
     fallback = handler_getter(container, binding.fallback)
     primary_type = binding.primary
     breaker = binding.circuit_breaker
+    # A breaker that can guard a whole stream counts it as one call: items pulled
+    # before a failure must not reset a count of consecutive failures.
+    guard = getattr(breaker, "guard_stream", None)
+    per_pull = breaker is not None and guard is None
     should_fall_back = binding.should_fall_back
     resolve = container.resolve
 
@@ -71,6 +77,8 @@ def fallback_stream_invoker(
         try:
             handler = await _get(primary, resolve)
             stream = handler.handle(request)
+            if guard is not None:
+                stream = guard(primary_type, stream)
         except Exception as exc:
             if not should_fall_back(exc):
                 raise
@@ -79,10 +87,12 @@ def fallback_stream_invoker(
             try:
                 while True:
                     try:
-                        if breaker is None:
-                            item = await _pull(stream)
+                        if per_pull:
+                            item = await breaker.call(  # type: ignore[union-attr]
+                                primary_type, _pull, stream
+                            )
                         else:
-                            item = await breaker.call(primary_type, _pull, stream)
+                            item = await _pull(stream)
                     except Exception as exc:
                         if not should_fall_back(exc):
                             raise
@@ -94,7 +104,7 @@ def fallback_stream_invoker(
                         await emit_for(emit, take_events(handler), item)
                     yield item
             finally:
-                await stream.aclose()
+                await _close(stream)
             if not failed and getattr(handler, "events", None):
                 await emit(take_events(handler))
         if failed:
@@ -111,6 +121,12 @@ async def _get(getter: HandlerGetter, resolve: Callable[[type], Any]) -> Any:
     if factory is not None:
         return factory()
     return await resolve(handler_type)
+
+
+async def _close(stream: Any) -> None:
+    close = getattr(stream, "aclose", None)
+    if close is not None:
+        await close()
 
 
 async def _pull(stream: AsyncIterator[Any]) -> Any:
