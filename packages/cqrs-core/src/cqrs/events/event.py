@@ -30,6 +30,7 @@ __all__ = [
     "IEvent",
     "INotificationEvent",
     "NotificationEvent",
+    "ProtobufHooks",
 ]
 
 PayloadT = TypeVar("PayloadT", default=Any)
@@ -72,6 +73,29 @@ class INotificationEvent(IEvent, Protocol[PayloadCoT]):
         ...
 
 
+class ProtobufHooks:
+    """`proto()` / `from_proto()` for notification events of every flavour.
+
+    Both raise until overridden: implement them on an event class to publish
+    it as protobuf instead of JSON.
+    """
+
+    def proto(self) -> Any:
+        """Return a protobuf message for this event; override to publish protobuf."""
+        raise NotImplementedError(
+            f"{type(self).__qualname__}.proto() is not implemented: override proto() and "
+            "from_proto() to serialize this event with protobuf"
+        )
+
+    @classmethod
+    def from_proto(cls, proto: Any) -> Self:
+        """Build the event from a protobuf message; override together with `proto()`."""
+        raise NotImplementedError(
+            f"{cls.__qualname__}.from_proto() is not implemented: override it to read "
+            "this event from protobuf"
+        )
+
+
 def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
@@ -92,7 +116,7 @@ class DomainEvent(Event, IDomainEvent, base=True):
     """Dataclass domain event: immutable, handled in-process by the domain events map."""
 
 
-class NotificationEvent(Event, INotificationEvent[PayloadT], Generic[PayloadT]):
+class NotificationEvent(Event, ProtobufHooks, INotificationEvent[PayloadT], Generic[PayloadT]):
     """Dataclass notification event, published to the broker.
 
     `NotificationEvent[Payload]` is a class of its own: it can be bound in an
@@ -104,21 +128,6 @@ class NotificationEvent(Event, INotificationEvent[PayloadT], Generic[PayloadT]):
     event_name: str
     topic: str
     payload: PayloadT = None  # type: ignore[assignment]
-
-    def proto(self) -> Any:
-        """Return a protobuf message for this event; override to publish protobuf."""
-        raise NotImplementedError(
-            f"{type(self).__qualname__}.proto() is not implemented: override proto() and "
-            "from_proto() to serialize this event with protobuf"
-        )
-
-    @classmethod
-    def from_proto(cls, proto: Any) -> Self:
-        """Build the event from a protobuf message; override together with `proto()`."""
-        raise NotImplementedError(
-            f"{cls.__qualname__}.from_proto() is not implemented: override it to read "
-            "this event from protobuf"
-        )
 
 
 DCEvent = Event

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Generic
 
 import pydantic
 
-from cqrs._typing import Self, dataclass_transform
-from cqrs.events.event import IDomainEvent, IEvent, INotificationEvent, PayloadT
+from cqrs._typing import dataclass_transform
+from cqrs.events.event import IDomainEvent, IEvent, INotificationEvent, PayloadT, ProtobufHooks
 from cqrs.pydantic._base import WireModel
 
 __all__ = ["DomainEvent", "Event", "NotificationEvent"]
@@ -60,7 +60,7 @@ class DomainEvent(Event, IDomainEvent):
     """
 
 
-class NotificationEvent(Event, _NotificationBase[PayloadT]):
+class NotificationEvent(Event, ProtobufHooks, _NotificationBase[PayloadT]):
     """Pydantic notification event, published to the message broker.
 
     `NotificationEvent[Payload]` is a class of its own that validates `payload` as
@@ -72,18 +72,3 @@ class NotificationEvent(Event, _NotificationBase[PayloadT]):
     event_name: str
     topic: str
     payload: PayloadT = None  # type: ignore[assignment]
-
-    def proto(self) -> Any:
-        """Return a protobuf message for this event; override to publish protobuf."""
-        raise NotImplementedError(
-            f"{type(self).__qualname__}.proto() is not implemented: override proto() and "
-            "from_proto() to serialize this event with protobuf"
-        )
-
-    @classmethod
-    def from_proto(cls, proto: Any) -> Self:
-        """Build the event from a protobuf message; override together with `proto()`."""
-        raise NotImplementedError(
-            f"{cls.__qualname__}.from_proto() is not implemented: override it to read "
-            "this event from protobuf"
-        )
