@@ -31,6 +31,8 @@ CORE_VENV := .venv-core
 WHEELS_VENV := .venv-wheels
 DIST := dist
 CORE_PKG := packages/cqrs-core
+# pyright strict checks the public API against the installed wheels (DESIGN.md §2).
+PYRIGHT_VERSION := 1.1.414
 
 .PHONY: help install lint format typecheck test test-core-only test-wheels bench demo check clean
 
@@ -66,7 +68,7 @@ test-core-only: ## tests/core against cqrs-core installed alone in .venv-core
 		--constraint $(CORE_VENV)/constraints.txt ./$(CORE_PKG) pytest anyio
 	$(CORE_VENV)/bin/python -m pytest tests/core
 
-test-wheels: ## Build every wheel, check file ownership, install them all and import everything
+test-wheels: ## Build every wheel, check ownership, install them all, import everything, pyright strict
 	rm -rf $(DIST)
 	$(UV) build --all-packages --quiet -o $(DIST)/
 	$(RUN) python scripts/check_wheels.py $(DIST)/*.whl
@@ -74,6 +76,10 @@ test-wheels: ## Build every wheel, check file ownership, install them all and im
 	$(UV) venv --quiet $(WHEELS_VENV)
 	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python $(DIST)/*.whl
 	$(WHEELS_VENV)/bin/python scripts/import_all.py
+	$(WHEELS_VENV)/bin/python scripts/wheel_typing/usage.py >/dev/null
+	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python pyright==$(PYRIGHT_VERSION)
+	VIRTUAL_ENV=$(abspath $(WHEELS_VENV)) PATH="$(abspath $(WHEELS_VENV))/bin:$$PATH" \
+		pyright -p scripts/wheel_typing
 
 bench: install ## Speed harness (DESIGN.md §7)
 	$(RUN) python bench/run.py
