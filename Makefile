@@ -80,6 +80,8 @@ test-wheels: ## Build every wheel, check ownership, install them all, import eve
 	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python pyright==$(PYRIGHT_VERSION)
 	VIRTUAL_ENV=$(abspath $(WHEELS_VENV)) PATH="$(abspath $(WHEELS_VENV))/bin:$$PATH" \
 		pyright -p scripts/wheel_typing
+	VIRTUAL_ENV=$(abspath $(WHEELS_VENV)) PATH="$(abspath $(WHEELS_VENV))/bin:$$PATH" \
+		pyright --verifytypes cqrs --ignoreexternal | grep -E "Type completeness score|error:"
 
 bench: install ## Speed harness (DESIGN.md §7)
 	$(RUN) python bench/run.py

@@ -62,9 +62,9 @@ class EventFailure:
     __slots__ = ("error", "event", "handler")
 
     def __init__(self, event: Any, handler: Any, error: BaseException) -> None:
-        self.event = event
-        self.handler = handler
-        self.error = error
+        self.event: Any = event
+        self.handler: Any = handler
+        self.error: BaseException = error
 
     def __repr__(self) -> str:
         who = getattr(self.handler, "__qualname__", repr(self.handler))

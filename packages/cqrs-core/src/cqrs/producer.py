@@ -28,7 +28,7 @@ from cqrs.outbox.protocol import (
 
 __all__ = ["EventProducer", "RelayReport"]
 
-logger = logging.getLogger("cqrs.producer")
+logger: logging.Logger = logging.getLogger("cqrs.producer")
 
 _T = TypeVar("_T")
 _MAX_ERROR = 1000  # characters of a send error kept in `last_error`
@@ -88,7 +88,7 @@ class EventProducer:
         self.message_broker = message_broker
         self.repository = repository
         self.batch_size = batch_size
-        self.idle_sleep = float(idle_sleep)
+        self.idle_sleep: float = float(idle_sleep)
         self.lease = lease
         self.concurrency = concurrency
         # Rows handed out by event_batch_generator and not yet passed to send_message.

@@ -68,8 +68,8 @@ class AioBreakerAdapter:
             raise BreakerConfigurationError(
                 f"fail_max must be an int >= 1 (failures that open the circuit), got {fail_max!r}"
             )
-        self.fail_max = fail_max
-        self.timeout_duration = _as_timedelta(timeout_duration)
+        self.fail_max: int = fail_max
+        self.timeout_duration: timedelta = _as_timedelta(timeout_duration)
         types: list[type[BaseException]] = []
         predicates: list[Callable[[BaseException], bool]] = []
         for item in exclude or ():

@@ -32,7 +32,7 @@ __all__ = ["Circuit", "CircuitStateName"]
 
 T = TypeVar("T")
 
-logger = logging.getLogger("cqrs.breaker")
+logger: logging.Logger = logging.getLogger("cqrs.breaker")
 
 CircuitStateName = Literal["closed", "open", "half-open"]
 

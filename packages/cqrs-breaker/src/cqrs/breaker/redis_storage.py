@@ -40,7 +40,7 @@ from cqrs.breaker.exceptions import BreakerConfigurationError
 
 __all__ = ["RedisCircuitStorage", "RedisStorageFactory"]
 
-logger = logging.getLogger("cqrs.breaker")
+logger: logging.Logger = logging.getLogger("cqrs.breaker")
 
 _EPOCH = datetime(1970, 1, 1)  # opened_at is naive UTC; Redis keeps epoch seconds
 
@@ -224,7 +224,7 @@ class RedisStorageFactory:
         self._owns_client = client is None
         self.client: Any = client if url is None else _connect(url)
         self.prefix = prefix
-        self.cache_ttl = float(cache_ttl)
+        self.cache_ttl: float = float(cache_ttl)
 
     def __call__(self, name: str) -> RedisCircuitStorage:
         """The storage of the circuit called `name`."""

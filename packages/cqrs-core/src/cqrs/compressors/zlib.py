@@ -18,7 +18,7 @@ class ZlibCompressor:
     def __init__(self, level: int = 6) -> None:
         if not isinstance(level, int) or not -1 <= level <= 9:
             raise ValueError(f"zlib level must be an integer from -1 to 9, got {level!r}")
-        self.level = level
+        self.level: int = level
 
     def compress(self, data: bytes, /) -> bytes:
         """Return `data` compressed."""

@@ -55,8 +55,8 @@ class JsonDeserializer(Generic[_R]):
                 f"JsonDeserializer needs a class with from_dict(**data), got {model!r}: "
                 "pass e.g. cqrs.NotificationEvent[Payload] or a cqrs.Response subclass"
             )
-        self.model = model
-        self.raise_on_error = raise_on_error
+        self.model: type[Any] = model
+        self.raise_on_error: bool = raise_on_error
 
     def __call__(self, data: bytes | str, /) -> _R:
         """Deserialize `data`; see the class docstring for errors."""

@@ -31,10 +31,10 @@ class BoundHandler:
         factory: Callable[[], Any] | None,
         emits: bool,
     ) -> None:
-        self.run = run
-        self.who = who  # named in error reports
-        self.factory = factory
-        self.emits = emits
+        self.run: Callable[[Any], Awaitable[Any]] = run
+        self.who: Any = who  # named in error reports
+        self.factory: Callable[[], Any] | None = factory
+        self.emits: bool = emits
 
 
 def bind_handler(container: Container, binding: Any) -> BoundHandler:

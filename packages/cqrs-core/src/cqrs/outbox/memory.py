@@ -110,8 +110,8 @@ class MemoryOutboxedEventRepository:
         backoff_base: timedelta = timedelta(seconds=5),
         backoff_max: timedelta = timedelta(minutes=5),
     ) -> None:
-        self.store = store if store is not None else MemoryOutboxStore()
-        self.retry = RetryPolicy(max_attempts, backoff_base, backoff_max)
+        self.store: MemoryOutboxStore = store if store is not None else MemoryOutboxStore()
+        self.retry: RetryPolicy = RetryPolicy(max_attempts, backoff_base, backoff_max)
         self._now = now
         self._staged: list[_Staged] = []
 

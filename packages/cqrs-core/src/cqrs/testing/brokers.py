@@ -39,12 +39,12 @@ class FlakyMessageBroker:
         delay: float = 0.0,
         error: Callable[[Message], Exception] = _refuse,
     ) -> None:
-        self.fail_first = fail_first
-        self.fail_topics = set(fail_topics)
-        self.fail_events = set(fail_events)
+        self.fail_first: int = fail_first
+        self.fail_topics: set[str] = set(fail_topics)
+        self.fail_events: set[uuid.UUID] = set(fail_events)
         self.delay = delay
         self.error = error
-        self.delivered = InMemoryMessageBroker()
+        self.delivered: InMemoryMessageBroker = InMemoryMessageBroker()
         self.attempts: list[Message] = []
         self.failures: list[Message] = []
 

@@ -15,7 +15,7 @@ class ManualClock:
     """
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2024, 1, 1, tzinfo=timezone.utc)
+        self.current: datetime = start or datetime(2024, 1, 1, tzinfo=timezone.utc)
         if self.current.tzinfo is None:
             raise ValueError(f"ManualClock needs a timezone-aware start, got {self.current!r}")
 

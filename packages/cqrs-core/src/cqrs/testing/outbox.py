@@ -46,9 +46,9 @@ class OutboxRepositoryConformance:
     """Shared tests for outbox repositories; see the module docstring for how to use it."""
 
     max_attempts = 4
-    backoff_base = timedelta(seconds=10)
-    backoff_max = timedelta(seconds=25)  # so the third delay (40 s) is capped
-    lease = timedelta(seconds=30)
+    backoff_base: timedelta = timedelta(seconds=10)
+    backoff_max: timedelta = timedelta(seconds=25)  # so the third delay (40 s) is capped
+    lease: timedelta = timedelta(seconds=30)
 
     async def make_repository(
         self,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 import reprlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pydantic
 
@@ -53,7 +53,9 @@ class WireModel(pydantic.BaseModel, metaclass=_ModelProtocolMeta):
     `model_validate_json`, FastAPI bodies), as in the wire format.
     """
 
-    model_config = pydantic.ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+    model_config: ClassVar[pydantic.ConfigDict] = pydantic.ConfigDict(
+        ser_json_bytes="base64", val_json_bytes="base64"
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the model as a JSON-compatible dict, the same as a dataclass model's."""
