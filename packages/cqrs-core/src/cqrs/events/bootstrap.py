@@ -7,8 +7,7 @@ from typing import Any
 
 from cqrs.container.adapt import adapt
 from cqrs.events.map import EventMap
-from cqrs.events.processor import EventProcessor
-from cqrs.exceptions import BootstrapError
+from cqrs.events.processor import EventProcessor, check_event_options
 from cqrs.mediator import EventMediator
 from cqrs.message_brokers.protocol import MessageBroker
 
@@ -29,25 +28,18 @@ def bootstrap(
     `message_broker` receives the notification events emitted as follow-ups by
     the event handlers; the limits apply to the processing of follow-ups.
     """
-    if message_broker is not None and not isinstance(message_broker, MessageBroker):
-        raise BootstrapError(
-            f"message_broker must implement cqrs.message_brokers.protocol.MessageBroker "
-            f"(async send_message(message)), got {message_broker!r}"
-        )
+    check_event_options(message_broker, max_concurrent_event_handlers)
     container = adapt(di_container)
     event_map = EventMap()
     if events_mapper is not None:
         events_mapper(event_map)
     for startup in on_startup:
         startup()
-    try:
-        processor = EventProcessor(
-            event_map.freeze(),
-            container,
-            message_broker,
-            max_concurrent_event_handlers,
-            concurrent_event_handle_enable,
-        )
-    except ValueError as exc:
-        raise BootstrapError(str(exc)) from exc
+    processor = EventProcessor(
+        event_map.freeze(),
+        container,
+        message_broker,
+        max_concurrent_event_handlers,
+        concurrent_event_handle_enable,
+    )
     return EventMediator(processor, middlewares)

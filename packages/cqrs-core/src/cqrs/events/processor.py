@@ -27,10 +27,10 @@ from cqrs.dispatcher.common import take_events
 from cqrs.events._eager import start_eagerly
 from cqrs.events.event import IDomainEvent, INotificationEvent
 from cqrs.events.runners import BoundHandler, bind_handler
-from cqrs.exceptions import EventFailure, EventHandlingError, EventRoutingError
+from cqrs.exceptions import BootstrapError, EventFailure, EventHandlingError, EventRoutingError
 from cqrs.message_brokers.protocol import Message, MessageBroker
 
-__all__ = ["EventProcessor", "notification_message"]
+__all__ = ["EventProcessor", "check_event_options", "notification_message"]
 
 _Job = tuple[BoundHandler, Any]
 
@@ -41,6 +41,19 @@ class _Route:
     def __init__(self, handlers: tuple[BoundHandler, ...], publish: bool) -> None:
         self.handlers = handlers
         self.publish = publish
+
+
+def check_event_options(message_broker: Any, max_concurrent: Any) -> None:
+    """Raise `BootstrapError` for a broker that is not one or a limit below 1."""
+    if message_broker is not None and not isinstance(message_broker, MessageBroker):
+        raise BootstrapError(
+            f"message_broker must implement cqrs.message_brokers.protocol.MessageBroker "
+            f"(async send_message(message)), got {message_broker!r}"
+        )
+    if not isinstance(max_concurrent, int) or max_concurrent < 1:
+        raise BootstrapError(
+            f"max_concurrent_event_handlers must be an integer >= 1, got {max_concurrent!r}"
+        )
 
 
 class EventProcessor:
@@ -54,10 +67,7 @@ class EventProcessor:
         max_concurrent: int = 1,
         concurrent: bool = True,
     ) -> None:
-        if not isinstance(max_concurrent, int) or max_concurrent < 1:
-            raise ValueError(
-                f"max_concurrent_event_handlers must be an integer >= 1, got {max_concurrent!r}"
-            )
+        check_event_options(message_broker, max_concurrent)
         self._bound = {
             event_type: tuple(bind_handler(container, handler) for handler in handlers)
             for event_type, handlers in event_map.items()

@@ -43,11 +43,13 @@ def bind_handler(container: Container, binding: Any) -> BoundHandler:
         emits = may_emit(binding.primary) or may_emit(binding.fallback)
         return BoundHandler(_fallback_runner(container, binding), binding.primary, None, emits)
     factory, _ = handler_getter(container, binding)
-    return BoundHandler(_plain_runner(container, binding), binding, factory, may_emit(binding))
+    run = _plain_runner(container, binding, factory)
+    return BoundHandler(run, binding, factory, may_emit(binding))
 
 
-def _plain_runner(container: Container, handler_type: type) -> Callable[[Any], Awaitable[Any]]:
-    factory, _ = handler_getter(container, handler_type)
+def _plain_runner(
+    container: Container, handler_type: type, factory: Callable[[], Any] | None
+) -> Callable[[Any], Awaitable[Any]]:
     resolve = container.resolve
 
     async def run(event: Any) -> Any:
@@ -61,8 +63,12 @@ def _plain_runner(container: Container, handler_type: type) -> Callable[[Any], A
 def _fallback_runner(
     container: Container, binding: EventHandlerFallback
 ) -> Callable[[Any], Awaitable[Any]]:
-    primary = _plain_runner(container, binding.primary)
-    fallback = _plain_runner(container, binding.fallback)
+    primary = _plain_runner(
+        container, binding.primary, handler_getter(container, binding.primary)[0]
+    )
+    fallback = _plain_runner(
+        container, binding.fallback, handler_getter(container, binding.fallback)[0]
+    )
     breaker = binding.circuit_breaker
     primary_type = binding.primary
     should_fall_back = binding.should_fall_back

@@ -13,8 +13,7 @@ from typing import Any
 from cqrs.container.adapt import adapt
 from cqrs.container.protocol import Container
 from cqrs.events.map import EventMap
-from cqrs.events.processor import EventProcessor
-from cqrs.exceptions import BootstrapError
+from cqrs.events.processor import EventProcessor, check_event_options
 from cqrs.mediator import RequestMediator, StreamingRequestMediator
 from cqrs.message_brokers.protocol import MessageBroker
 from cqrs.requests.map import HandlerBinding, RequestMap
@@ -87,16 +86,8 @@ def _prepare(
     max_concurrent_event_handlers: int,
     concurrent_event_handle_enable: bool,
 ) -> tuple[Container, Mapping[type, HandlerBinding], EventProcessor]:
-    if message_broker is not None and not isinstance(message_broker, MessageBroker):
-        raise BootstrapError(
-            f"message_broker must implement cqrs.message_brokers.protocol.MessageBroker "
-            f"(async send_message(message)), got {message_broker!r}"
-        )
-    if not isinstance(max_concurrent_event_handlers, int) or max_concurrent_event_handlers < 1:
-        raise BootstrapError(
-            "max_concurrent_event_handlers must be an integer >= 1, "
-            f"got {max_concurrent_event_handlers!r}"
-        )
+    # Before the mappers and on_startup run: a wrong option fails fast.
+    check_event_options(message_broker, max_concurrent_event_handlers)
     container = adapt(di_container)
     request_map = RequestMap()
     for mapper in request_mappers:
