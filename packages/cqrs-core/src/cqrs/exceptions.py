@@ -52,8 +52,26 @@ class DecodeError(CQRSError, ValueError):
 
 
 class EventRoutingError(ConfigurationError):
-    """An event cannot go anywhere: not a domain event with handlers, not a notification
-    event with a broker."""
+    """Events could not go anywhere: not a domain event with handlers, not a notification
+    event with a broker.
+
+    Raised once every routable event of the dispatch was processed: `unroutable`
+    lists the events that went nowhere, `failures` any handler failures of the
+    same dispatch, and `response` is the response of the request (or the
+    streamed item about to be delivered), so it is not lost.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        unroutable: list[Any] | None = None,
+        failures: list[EventFailure] | None = None,
+        response: Any = None,
+    ) -> None:
+        self.unroutable: list[Any] = unroutable if unroutable is not None else []
+        self.failures: list[EventFailure] = failures if failures is not None else []
+        self.response: Any = response
+        super().__init__(message)
 
 
 class EventFailure:

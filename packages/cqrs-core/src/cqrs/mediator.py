@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from cqrs._introspect import HandlerKind, handler_kind, type_name
 from cqrs.container.protocol import Container
-from cqrs.dispatcher.common import Emit, take_events
+from cqrs.dispatcher.common import Emit
 from cqrs.dispatcher.request import Invoke, chain_invoker, fallback_invoker, plain_invoker
 from cqrs.dispatcher.streaming import StreamInvoke, fallback_stream_invoker, stream_invoker
 from cqrs.events.processor import EventProcessor
 from cqrs.exceptions import (
-    EventFailure,
-    EventHandlingError,
     EventRoutingError,
     HandlerKindError,
     RequestHandlerNotFound,
@@ -26,6 +24,28 @@ from cqrs.requests.request import IRequest
 __all__ = ["EventMediator", "RequestMediator", "StreamingRequestMediator"]
 
 R = TypeVar("R")
+
+
+def _routes(
+    bindings: Mapping[type, HandlerBinding],
+    container: Container,
+    emit: Emit,
+    middlewares: Sequence[Any],
+    streaming: bool,
+) -> dict[type, Any]:
+    """Compile every binding for `send` or `stream`, each wrapped in the middleware chain."""
+    chain = MiddlewareChain(middlewares)
+    if streaming:
+        chain.check_stream()
+    else:
+        chain.check_send()
+    route = _stream_route if streaming else _plain_route
+    wrap = chain.wrap_stream if streaming else chain.wrap
+    routes: dict[type, Any] = {}
+    for request_type, binding in bindings.items():
+        invoke: Any = route(request_type, binding, container, emit)
+        routes[request_type] = wrap(invoke) if chain else invoke
+    return routes
 
 
 class RequestMediator:
@@ -45,26 +65,22 @@ class RequestMediator:
         emit: Emit,
         middlewares: Sequence[Any] = (),
     ) -> None:
-        chain = MiddlewareChain(middlewares)
-        chain.check_send()
-        routes: dict[type, Invoke] = {}
-        for request_type, binding in bindings.items():
-            invoke = _plain_route(request_type, binding, container, emit)
-            routes[request_type] = chain.wrap(invoke) if chain else invoke
-        self._routes = routes
+        self._routes: dict[type, Invoke] = _routes(
+            bindings, container, emit, middlewares, streaming=False
+        )
 
-    def send(self, request: IRequest[R]) -> Coroutine[Any, Any, R]:
+    async def send(self, request: IRequest[R]) -> R:
         """Handle `request`: `await mediator.send(request)` returns the handler's response.
 
         The events the handler collected have been processed when the await
-        returns. An unbound request type raises `RequestHandlerNotFound` at once.
+        returns. An unbound request type raises `RequestHandlerNotFound` when
+        awaited.
         """
-        # A plain method returning the route's coroutine: one coroutine frame fewer.
         try:
             invoke = self._routes[request.__class__]
         except KeyError:
             raise _not_found(request, "send", self._routes) from None
-        return invoke(request)  # type: ignore[return-value]
+        return await invoke(request)  # type: ignore[no-any-return]
 
 
 class StreamingRequestMediator:
@@ -84,13 +100,9 @@ class StreamingRequestMediator:
         emit: Emit,
         middlewares: Sequence[Any] = (),
     ) -> None:
-        chain = MiddlewareChain(middlewares)
-        chain.check_stream()
-        routes: dict[type, StreamInvoke] = {}
-        for request_type, binding in bindings.items():
-            invoke = _stream_route(request_type, binding, container, emit)
-            routes[request_type] = chain.wrap_stream(invoke) if chain else invoke
-        self._routes = routes
+        self._routes: dict[type, StreamInvoke] = _routes(
+            bindings, container, emit, middlewares, streaming=True
+        )
 
     def stream(self, request: IRequest[R]) -> AsyncIterator[R]:
         """Return the stream of responses to `request` (an unbound type raises at once)."""
@@ -119,14 +131,13 @@ class EventMediator:
         chain.check_send()
         self._processor = processor
         self._routes = dict(processor.bound())
-        self._send: Callable[[Any], Coroutine[Any, Any, None]] = (
-            chain.wrap(self._dispatch) if chain else self._dispatch  # type: ignore[assignment]
+        self._send: Callable[[Any], Awaitable[None]] = (
+            chain.wrap(self._dispatch) if chain else self._dispatch
         )
 
-    def send(self, event: Any) -> Coroutine[Any, Any, None]:
+    async def send(self, event: Any) -> None:
         """Handle one incoming event and its follow-ups: `await mediator.send(event)`."""
-        # A plain method returning the dispatch coroutine: one coroutine frame fewer.
-        return self._send(event)
+        await self._send(event)
 
     async def _dispatch(self, event: Any) -> None:
         try:
@@ -135,27 +146,10 @@ class EventMediator:
             raise EventRoutingError(
                 f"no handler is bound for {type(event).__module__}."
                 f"{type_name(type(event))} in this EventMediator; bind one in events_mapper: "
-                f"mapper.bind({type_name(type(event))}, YourEventHandler)"
+                f"mapper.bind({type_name(type(event))}, YourEventHandler)",
+                unroutable=[event],
             ) from None
-        failures: list[EventFailure] = []
-        follow_ups: list[Any] = []
-        for bound in handlers:
-            try:
-                factory = bound.factory
-                if factory is not None:
-                    handler = factory()
-                    await handler.handle(event)
-                else:
-                    handler = await bound.run(event)
-            except Exception as exc:
-                failures.append(EventFailure(event, bound.who, exc))
-                continue
-            if bound.emits and getattr(handler, "events", None):
-                follow_ups += take_events(handler)
-        if follow_ups:
-            await self._processor.drain(follow_ups, failures)
-        if failures:
-            raise EventHandlingError(failures) from failures[0].error
+        await self._processor.dispatch(event, handlers)
 
 
 def _plain_route(
@@ -214,6 +208,11 @@ def _require(
 
 def _not_found(request: Any, method: str, routes: Mapping[type, Callable[..., Any]]) -> Exception:
     request_type = type(request)
+    if isinstance(request, type):
+        return RequestHandlerNotFound(
+            f"{method}() received the class {type_name(request)} itself; pass an instance: "
+            f"{method}({type_name(request)}(...))"
+        )
     if not isinstance(request, IRequest):
         return RequestHandlerNotFound(
             f"{method}() received {request!r}, which is not a request "

@@ -6,10 +6,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cqrs.container.protocol import Container, SupportsSyncFactory
-from cqrs.exceptions import EventHandlingError
+from cqrs.dispatcher.turns import release, take_turn, wait_turn
+from cqrs.exceptions import EventHandlingError, EventRoutingError
 from cqrs.requests.request_handler import _EventSource
 
-__all__ = ["Emit", "HandlerGetter", "emit_for", "handler_getter", "may_emit", "take_events"]
+__all__ = [
+    "Emit",
+    "HandlerGetter",
+    "discard_events",
+    "emit_for",
+    "handle_once",
+    "handler_getter",
+    "may_emit",
+    "take_events",
+]
 
 #: Processes the events taken from the handlers of one dispatch.
 Emit = Callable[[list[Any]], Awaitable[None]]
@@ -35,11 +45,41 @@ def take_events(handler: Any) -> list[Any]:
     return taken
 
 
+def discard_events(handler: Any) -> None:
+    """Forget what a failed `handle()` recorded: its events describe work that did not happen."""
+    clear = getattr(handler, "clear_events", None)
+    if clear is not None:
+        clear()
+
+
+async def handle_once(handler: Any, message: Any) -> tuple[Any, list[Any] | None]:
+    """`handler.handle(message)` in the handler's turn; returns `(result, events or None)`.
+
+    The events are taken while the turn is held, so a shared handler never hands
+    one caller another's events; a `handle()` that raises (or is cancelled) has
+    its events discarded.
+    """
+    key = id(handler)
+    turn = take_turn(key)
+    if turn.__class__ is not bool:
+        turn = await wait_turn(key, turn)  # type: ignore[arg-type]
+    try:
+        result = await handler.handle(message)
+        taken = take_events(handler) if getattr(handler, "events", None) else None
+    except BaseException:
+        discard_events(handler)
+        raise
+    finally:
+        if turn:
+            release(key)
+    return result, taken
+
+
 async def emit_for(emit: Emit, events: list[Any], response: Any) -> None:
     """Process events; if handlers failed, attach `response` to the error so it is not lost."""
     try:
         await emit(events)
-    except EventHandlingError as exc:
+    except (EventHandlingError, EventRoutingError) as exc:
         exc.response = response
         raise
 

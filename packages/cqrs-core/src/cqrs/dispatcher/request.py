@@ -6,7 +6,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cqrs.container.protocol import Container
-from cqrs.dispatcher.common import Emit, emit_for, handler_getter, may_emit, take_events
+from cqrs.dispatcher.common import (
+    Emit,
+    discard_events,
+    emit_for,
+    handle_once,
+    handler_getter,
+    may_emit,
+    take_events,
+)
+from cqrs.dispatcher.turns import release, take_turn, wait_turn
 from cqrs.requests.cor_request_handler import CORRequestHandler
 from cqrs.requests.fallback import RequestHandlerFallback
 
@@ -22,11 +31,19 @@ def plain_invoker(container: Container, handler_type: type, emit: Emit) -> Invok
     resolve = container.resolve
     emits = may_emit(handler_type)
 
+    if not emits:
+
+        async def invoke_quiet(request: Any) -> Any:
+            handler = factory() if factory is not None else await resolve(handler_type)
+            return await handler.handle(request)
+
+        return invoke_quiet
+
     async def invoke(request: Any) -> Any:
         handler = factory() if factory is not None else await resolve(handler_type)
-        response = await handler.handle(request)
-        if emits and getattr(handler, "events", None):
-            await emit_for(emit, take_events(handler), response)
+        response, events = await handle_once(handler, request)
+        if events:
+            await emit_for(emit, events, response)
         return response
 
     return invoke
@@ -79,12 +96,29 @@ def chain_invoker(container: Container, chain: tuple[type, ...], emit: Emit) -> 
                 previous.set_next(handler)
                 previous = handler
             previous.set_next(None)
-        response = await handlers[0].handle(request)
-        events: list[Any] = []
-        for index in emitting:
-            handler = handlers[index]
-            if getattr(handler, "events", None):
-                events += take_events(handler)
+        sources = [handlers[index] for index in emitting]
+        held: list[int] = []
+        try:
+            for source in sources:
+                key = id(source)
+                turn = take_turn(key)
+                if turn.__class__ is not bool:
+                    turn = await wait_turn(key, turn)  # type: ignore[arg-type]
+                if turn:
+                    held.append(key)
+            try:
+                response = await handlers[0].handle(request)
+            except BaseException:
+                for source in sources:
+                    discard_events(source)
+                raise
+            events: list[Any] = []
+            for source in sources:
+                if getattr(source, "events", None):
+                    events += take_events(source)
+        finally:
+            for key in held:
+                release(key)
         if events:
             await emit_for(emit, events, response)
         return response
@@ -106,23 +140,32 @@ def fallback_invoker(container: Container, binding: RequestHandlerFallback, emit
     emits = may_emit(binding.primary) or may_emit(binding.fallback)
 
     async def invoke(request: Any) -> Any:
+        events: list[Any] | None = None
         try:
             handler = (
                 primary_factory() if primary_factory is not None else await resolve(primary_type)
             )
-            if breaker is None:
-                response = await handler.handle(request)
+            if not emits:
+                if breaker is None:
+                    response = await handler.handle(request)
+                else:
+                    response = await breaker.call(primary_type, handler.handle, request)
+            elif breaker is None:
+                response, events = await handle_once(handler, request)
             else:
-                response = await breaker.call(primary_type, handler.handle, request)
+                response, events = await breaker.call(primary_type, handle_once, handler, request)
         except Exception as exc:
             if not should_fall_back(exc):
                 raise
             handler = (
                 fallback_factory() if fallback_factory is not None else await resolve(fallback_type)
             )
-            response = await handler.handle(request)
-        if emits and getattr(handler, "events", None):
-            await emit_for(emit, take_events(handler), response)
+            if emits:
+                response, events = await handle_once(handler, request)
+            else:
+                response = await handler.handle(request)
+        if events:
+            await emit_for(emit, events, response)
         return response
 
     return invoke

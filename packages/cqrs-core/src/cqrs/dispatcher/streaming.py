@@ -20,6 +20,7 @@ from cqrs.container.protocol import Container
 from cqrs.dispatcher.common import (
     Emit,
     HandlerGetter,
+    discard_events,
     emit_for,
     handler_getter,
     may_emit,
@@ -94,6 +95,8 @@ def fallback_stream_invoker(
                         else:
                             item = await _pull(stream)
                     except Exception as exc:
+                        # What the failed primary recorded describes work that did not happen.
+                        discard_events(handler)
                         if not should_fall_back(exc):
                             raise
                         failed = True
@@ -150,6 +153,9 @@ async def _relay(handler: Any, stream: Any, emit: Emit) -> AsyncGenerator[Any, N
             if getattr(handler, "events", None):
                 await emit_for(emit, take_events(handler), item)
             yield item
+    except BaseException:
+        discard_events(handler)
+        raise
     finally:
         await stream.aclose()
     if getattr(handler, "events", None):

@@ -3,28 +3,31 @@
 Policy (documented in the README):
 - Events are processed to exhaustion: follow-up events collected by event
   handlers are processed after the handlers that emitted them.
-- Within one dispatch at most `max_concurrent` handlers run at once; with
-  `concurrent=False`, or a limit of 1, they run one at a time in bind order.
+- Within one dispatch at most `max_concurrent` handlers run at once, each in its
+  own task (`cqrs.events.concurrent`); with `concurrent=False`, a limit of 1, or
+  a single handler to run, they run one at a time in bind order, in the
+  dispatching task.
 - A failing handler does not stop the others. Its follow-ups are dropped; after
   everything else ran, one `EventHandlingError` lists every failure and carries
   the response of the request, so it is not lost.
-- Notification events are published to the message broker (after local handlers
-  bound for their type, if any). Without a broker, the first notification event
-  raises `EventRoutingError` — never a silent drop.
-- An event that is neither a domain event, nor a notification event, nor bound
-  in the map raises `EventRoutingError`.
+- Notification events are published to the message broker before the local
+  handlers bound for their type (if any) run.
+- An event that cannot go anywhere — a notification event without a broker, or
+  an event that is neither a domain event, nor a notification event, nor bound
+  in the map — does not stop the others: once every routable event was
+  processed, one `EventRoutingError` lists every unroutable event (and any
+  handler failures), never a silent drop.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
+from asyncio import CancelledError
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from cqrs._introspect import type_name
 from cqrs.container.protocol import Container
-from cqrs.dispatcher.common import take_events
-from cqrs.events._eager import start_eagerly
+from cqrs.events.concurrent import run_concurrently
 from cqrs.events.event import IDomainEvent, INotificationEvent
 from cqrs.events.runners import BoundHandler, bind_handler
 from cqrs.exceptions import BootstrapError, EventFailure, EventHandlingError, EventRoutingError
@@ -32,15 +35,18 @@ from cqrs.message_brokers.protocol import Message, MessageBroker
 
 __all__ = ["EventProcessor", "check_event_options", "notification_message"]
 
-_Job = tuple[BoundHandler, Any]
+_Job = tuple["BoundHandler", Any]
 
 
 class _Route:
-    __slots__ = ("handlers", "publish")
+    __slots__ = ("handlers", "problem", "publish")
 
-    def __init__(self, handlers: tuple[BoundHandler, ...], publish: bool) -> None:
+    def __init__(
+        self, handlers: tuple[BoundHandler, ...], publish: bool, problem: str | None
+    ) -> None:
         self.handlers = handlers
         self.publish = publish
+        self.problem = problem  # why the event cannot be routed, or None
 
 
 def check_event_options(message_broker: Any, max_concurrent: Any) -> None:
@@ -78,101 +84,124 @@ class EventProcessor:
 
     async def __call__(self, events: list[Any]) -> None:
         """Process `events` and all their follow-ups; raise one error listing failures."""
-        failures: list[EventFailure] = []
-        await self._drain(events, failures)
-        if failures:
-            error = EventHandlingError(failures)
-            raise error from failures[0].error
+        report = _Report()
+        await self._drain(events, report)
+        report.raise_if_any()
 
     def bound(self) -> Mapping[type, tuple[BoundHandler, ...]]:
         """Event type → its compiled handlers, in bind order."""
         return self._bound
 
-    async def drain(self, events: list[Any], failures: list[EventFailure]) -> None:
-        """Process `events` and their follow-ups, appending failures instead of raising."""
-        await self._drain(events, failures)
+    async def dispatch(self, event: Any, handlers: tuple[BoundHandler, ...]) -> None:
+        """Run `handlers` on one incoming event in bind order, then its follow-ups; raise once.
 
-    async def _drain(self, events: list[Any], failures: list[EventFailure]) -> None:
+        The incoming event itself is not routed (nor published again): this is
+        how `EventMediator` handles what a broker delivered.
+        """
+        report = _Report()
+        pending: list[Any] = []
+        for bound in handlers:
+            await self._run(bound, event, pending, report)
+        if pending:
+            await self._drain(pending, report)
+        report.raise_if_any()
+
+    async def _drain(self, events: list[Any], report: _Report) -> None:
         pending = events
         while pending:
             jobs: list[_Job] = []
             for event in pending:
                 route = self._routes.get(event.__class__) or self._plan(event)
+                if route.problem is not None:
+                    report.unroutable.append((event, route.problem))
+                elif route.publish:
+                    await self._publish(event, report.failures)
                 for bound in route.handlers:
                     jobs.append((bound, event))
-                if route.publish:
-                    await self._publish(event, failures)
             pending = []
             if len(jobs) == 1 or self._limit == 1:
-                for job in jobs:
-                    await self._run(job, pending, failures)
+                for bound, event in jobs:
+                    await self._run(bound, event, pending, report)
             elif jobs:
-                await self._run_concurrently(jobs, pending, failures)
+                await run_concurrently(_run_job, _job_cancelled, jobs, self._limit, pending, report)
 
-    async def _run(self, job: _Job, pending: list[Any], failures: list[EventFailure]) -> None:
-        bound, event = job
+    @staticmethod
+    async def _run(bound: BoundHandler, event: Any, pending: list[Any], report: _Report) -> None:
         try:
             factory = bound.factory
             if factory is not None:
-                handler = factory()
-                await handler.handle(event)
-            else:
-                handler = await bound.run(event)
+                await factory().handle(event)
+                return
+            taken = await bound.run(event)
         except Exception as exc:
-            failures.append(EventFailure(event, bound.who, exc))
+            report.failures.append(EventFailure(event, bound.who, exc))
             return
-        if bound.emits and getattr(handler, "events", None):
-            pending += take_events(handler)
-
-    async def _run_concurrently(
-        self, jobs: list[_Job], pending: list[Any], failures: list[EventFailure]
-    ) -> None:
-        # Each handler starts at once; only one that suspends becomes a task, and at
-        # most `limit` of those are in flight. `_run` records failures itself, so the
-        # tasks only ever raise on cancellation.
-        limit = self._limit
-        inflight: set[asyncio.Task[Any]] = set()
-        try:
-            for job in jobs:
-                if len(inflight) >= limit:
-                    _, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
-                task = start_eagerly(self._run(job, pending, failures))
-                if task is not None:
-                    inflight.add(task)
-            if inflight:
-                await asyncio.wait(inflight)
-                inflight = set()
-        finally:
-            for task in inflight:
-                task.cancel()
+        if taken:
+            pending += taken
 
     async def _publish(self, event: Any, failures: list[EventFailure]) -> None:
-        broker = self._broker
-        if broker is None:
-            raise EventRoutingError(
-                f"{type_name(type(event))} is a notification event but this mediator has no "
-                "message_broker: pass message_broker=... to bootstrap (use "
-                "cqrs.message_brokers.devnull.DevnullMessageBroker() to drop them on purpose)"
-            )
         try:
-            await broker.send_message(notification_message(event))
+            await self._broker.send_message(notification_message(event))  # type: ignore[union-attr]
         except Exception as exc:
-            failures.append(EventFailure(event, broker, exc))
+            failures.append(EventFailure(event, self._broker, exc))
 
     def _plan(self, event: Any) -> _Route:
         event_type = event.__class__
         handlers = self._bound.get(event_type, ())
         publish = isinstance(event, INotificationEvent)
-        # IDomainEvent is a marker: recognised nominally, by explicit subclassing.
-        if not handlers and not publish and IDomainEvent not in event_type.__mro__:
-            raise EventRoutingError(
-                f"{type_name(event_type)} ({event!r}) is neither a domain event nor a "
-                "notification event and no handler is bound for it: derive it from "
-                "cqrs.DomainEvent or cqrs.NotificationEvent, or bind a handler"
+        problem: str | None = None
+        if publish and self._broker is None:
+            problem = (
+                "a notification event, but this mediator has no message_broker: pass "
+                "message_broker=... to bootstrap (use "
+                "cqrs.message_brokers.devnull.DevnullMessageBroker() to drop them on purpose)"
             )
-        route = _Route(handlers, publish)
+        # IDomainEvent is a marker: recognised nominally, by explicit subclassing.
+        elif not handlers and not publish and IDomainEvent not in event_type.__mro__:
+            problem = (
+                "neither a domain event nor a notification event, and no handler is bound "
+                "for it: derive it from cqrs.DomainEvent or cqrs.NotificationEvent, or bind "
+                "a handler"
+            )
+        route = _Route(handlers, publish, problem)
         self._routes[event_type] = route
         return route
+
+
+def _run_job(job: _Job, pending: list[Any], report: _Report) -> Coroutine[Any, Any, None]:
+    return EventProcessor._run(job[0], job[1], pending, report)
+
+
+def _job_cancelled(job: _Job, pending: list[Any], report: _Report) -> None:
+    report.failures.append(EventFailure(job[1], job[0].who, CancelledError()))
+
+
+class _Report:
+    """What went wrong in one dispatch, raised once everything else was processed."""
+
+    __slots__ = ("failures", "unroutable")
+
+    def __init__(self) -> None:
+        self.failures: list[EventFailure] = []
+        self.unroutable: list[tuple[Any, str]] = []
+
+    def raise_if_any(self) -> None:
+        failures, unroutable = self.failures, self.unroutable
+        if unroutable:
+            routing = EventRoutingError(
+                "; ".join(
+                    f"{type_name(type(event))} ({event!r}) is {problem}"
+                    for event, problem in unroutable[:5]
+                )
+                + (f" (+{len(unroutable) - 5} more unroutable)" if len(unroutable) > 5 else ""),
+                unroutable=[event for event, _ in unroutable],
+                failures=failures,
+            )
+            if failures:
+                raise routing from failures[0].error
+            raise routing
+        if failures:
+            raise EventHandlingError(failures) from failures[0].error
 
 
 def notification_message(event: Any) -> Message:

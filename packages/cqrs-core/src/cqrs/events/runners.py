@@ -1,10 +1,10 @@
 """Event handler bindings compiled once, at bootstrap.
 
-`BoundHandler.run(event)` handles one event and returns the handler instance
-whose follow-up events should be taken (the fallback's, when the primary
-failed). For a plain handler class with a synchronous factory, `factory` is
-set so that dispatch can build and await the handler inline, without the
-extra coroutine of `run`.
+`BoundHandler.run(event)` handles one event and returns the follow-up events to
+process (those of the fallback, when the primary failed), or None. For a plain
+handler class with a synchronous factory and no events, `factory` is set so
+that dispatch can build and await the handler inline, without the extra
+coroutine of `run`.
 """
 
 from __future__ import annotations
@@ -13,71 +13,64 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cqrs.container.protocol import Container
-from cqrs.dispatcher.common import handler_getter, may_emit
+from cqrs.dispatcher.common import handle_once, handler_getter, may_emit
 from cqrs.events.fallback import EventHandlerFallback
 
-__all__ = ["BoundHandler", "bind_handler"]
+__all__ = ["BoundHandler", "Run", "bind_handler"]
+
+#: Handles one event; returns its follow-up events, or None.
+Run = Callable[[Any], Awaitable["list[Any] | None"]]
 
 
 class BoundHandler:
     """A compiled event handler binding."""
 
-    __slots__ = ("emits", "factory", "run", "who")
+    __slots__ = ("factory", "run", "who")
 
-    def __init__(
-        self,
-        run: Callable[[Any], Awaitable[Any]],
-        who: Any,
-        factory: Callable[[], Any] | None,
-        emits: bool,
-    ) -> None:
-        self.run: Callable[[Any], Awaitable[Any]] = run
+    def __init__(self, run: Run, who: Any, factory: Callable[[], Any] | None) -> None:
+        self.run: Run = run
         self.who: Any = who  # named in error reports
         self.factory: Callable[[], Any] | None = factory
-        self.emits: bool = emits
 
 
 def bind_handler(container: Container, binding: Any) -> BoundHandler:
     """Compile a binding: an event handler class or an `EventHandlerFallback`."""
     if isinstance(binding, EventHandlerFallback):
-        emits = may_emit(binding.primary) or may_emit(binding.fallback)
-        return BoundHandler(_fallback_runner(container, binding), binding.primary, None, emits)
+        return BoundHandler(_fallback_runner(container, binding), binding.primary, None)
     factory, _ = handler_getter(container, binding)
-    run = _plain_runner(container, binding, factory)
-    return BoundHandler(run, binding, factory, may_emit(binding))
+    emits = may_emit(binding)
+    inline = factory if factory is not None and not emits else None
+    return BoundHandler(_plain_runner(container, binding), binding, inline)
 
 
-def _plain_runner(
-    container: Container, handler_type: type, factory: Callable[[], Any] | None
-) -> Callable[[Any], Awaitable[Any]]:
+def _plain_runner(container: Container, handler_type: type) -> Run:
+    factory, _ = handler_getter(container, handler_type)
     resolve = container.resolve
+    emits = may_emit(handler_type)
 
-    async def run(event: Any) -> Any:
+    async def run(event: Any) -> list[Any] | None:
         handler = factory() if factory is not None else await resolve(handler_type)
+        if emits:
+            return (await handle_once(handler, event))[1]
         await handler.handle(event)
-        return handler
+        return None
 
     return run
 
 
-def _fallback_runner(
-    container: Container, binding: EventHandlerFallback
-) -> Callable[[Any], Awaitable[Any]]:
-    primary = _plain_runner(
-        container, binding.primary, handler_getter(container, binding.primary)[0]
-    )
-    fallback = _plain_runner(
-        container, binding.fallback, handler_getter(container, binding.fallback)[0]
-    )
+def _fallback_runner(container: Container, binding: EventHandlerFallback) -> Run:
+    primary = _plain_runner(container, binding.primary)
+    fallback = _plain_runner(container, binding.fallback)
     breaker = binding.circuit_breaker
     primary_type = binding.primary
     should_fall_back = binding.should_fall_back
 
-    async def run(event: Any) -> Any:
+    async def run(event: Any) -> list[Any] | None:
         try:
             if breaker is None:
                 return await primary(event)
-            return await breaker.call(primary_type, primary, event)
+            result: list[Any] | None = await breaker.call(primary_type, primary, event)
+            return result
         except Exception as exc:
             if not should_fall_back(exc):
                 raise
