@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from cqrs._introspect import HandlerKind, handler_kind, type_name
 from cqrs.container.protocol import Container
@@ -48,15 +48,11 @@ def _routes(
     return routes
 
 
-class RequestMediator:
-    """Sends a request to the handler bound for its exact type and returns the response.
-
-    Built by `cqrs.requests.bootstrap.bootstrap`. Every binding is checked and
-    compiled when the mediator is constructed: a streaming handler bound here
-    is a `HandlerKindError` then, not at the first request.
-    """
+class _Router:
+    """Routes compiled once, at construction, for `send` or for `stream`."""
 
     __slots__ = ("_routes",)
+    _streaming: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -65,9 +61,20 @@ class RequestMediator:
         emit: Emit,
         middlewares: Sequence[Any] = (),
     ) -> None:
-        self._routes: dict[type, Invoke] = _routes(
-            bindings, container, emit, middlewares, streaming=False
+        self._routes: dict[type, Any] = _routes(
+            bindings, container, emit, middlewares, self._streaming
         )
+
+
+class RequestMediator(_Router):
+    """Sends a request to the handler bound for its exact type and returns the response.
+
+    Built by `cqrs.requests.bootstrap.bootstrap`. Every binding is checked and
+    compiled when the mediator is constructed: a streaming handler bound here
+    is a `HandlerKindError` then, not at the first request.
+    """
+
+    __slots__ = ()
 
     async def send(self, request: IRequest[R]) -> R:
         """Handle `request`: `await mediator.send(request)` returns the handler's response.
@@ -83,7 +90,7 @@ class RequestMediator:
         return await invoke(request)  # type: ignore[no-any-return]
 
 
-class StreamingRequestMediator:
+class StreamingRequestMediator(_Router):
     """Streams the responses of the streaming handler bound for a request's exact type.
 
     `mediator.stream(request)` is called without `await` and returns an async
@@ -91,18 +98,8 @@ class StreamingRequestMediator:
     events it collected are processed before each item is delivered.
     """
 
-    __slots__ = ("_routes",)
-
-    def __init__(
-        self,
-        bindings: Mapping[type, HandlerBinding],
-        container: Container,
-        emit: Emit,
-        middlewares: Sequence[Any] = (),
-    ) -> None:
-        self._routes: dict[type, StreamInvoke] = _routes(
-            bindings, container, emit, middlewares, streaming=True
-        )
+    __slots__ = ()
+    _streaming = True
 
     def stream(self, request: IRequest[R]) -> AsyncIterator[R]:
         """Return the stream of responses to `request` (an unbound type raises at once)."""
@@ -110,7 +107,8 @@ class StreamingRequestMediator:
             invoke = self._routes[request.__class__]
         except KeyError:
             raise _not_found(request, "stream", self._routes) from None
-        return invoke(request)
+        stream: AsyncIterator[R] = invoke(request)
+        return stream
 
 
 class EventMediator:

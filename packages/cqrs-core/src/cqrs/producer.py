@@ -140,8 +140,12 @@ class EventProducer:
             if report.produced:
                 delay = 0.0
                 continue
-            delay = min(self.idle_sleep, delay * 2) if delay else self.idle_sleep / 16
+            delay = self._next_idle_delay(delay)
             await _pause(delay, stop)
+
+    def _next_idle_delay(self, delay: float) -> float:
+        """Idle backoff: from a sixteenth of `idle_sleep`, doubling up to `idle_sleep`."""
+        return min(self.idle_sleep, delay * 2) if delay else self.idle_sleep / 16
 
     async def event_batch_generator(
         self, batch_size: int | None = None, *, stop: asyncio.Event | None = None
@@ -159,7 +163,7 @@ class EventProducer:
             while stop is None or not stop.is_set():
                 rows = await self.repository.claim_batch(size, lease=self.lease)
                 if not rows:
-                    delay = min(self.idle_sleep, delay * 2) if delay else self.idle_sleep / 16
+                    delay = self._next_idle_delay(delay)
                     await _pause(delay, stop)
                     continue
                 delay = 0.0
