@@ -210,10 +210,6 @@ class EmitTen(cqrs.Request[None]):
     order_id: str
 
 
-_THREE = [Emitted(index=i) for i in range(3)]
-_TEN = [Emitted(index=i) for i in range(10)]
-
-
 class EmitThreeHandler(cqrs.RequestHandler[EmitThree, None]):
     def __init__(self) -> None:
         self._events: list[cqrs.IEvent] = []
@@ -223,7 +219,9 @@ class EmitThreeHandler(cqrs.RequestHandler[EmitThree, None]):
         return self._events
 
     async def handle(self, request: EmitThree) -> None:
-        self._events += _THREE
+        # Built per call, as applications do: event construction is part of the figure.
+        for index in range(3):
+            self._events.append(Emitted(index=index))
 
 
 class EmitTenHandler(cqrs.RequestHandler[EmitTen, None]):
@@ -235,7 +233,8 @@ class EmitTenHandler(cqrs.RequestHandler[EmitTen, None]):
         return self._events
 
     async def handle(self, request: EmitTen) -> None:
-        self._events += _TEN
+        for index in range(10):
+            self._events.append(Emitted(index=index))
 
 
 class OnEmitted(cqrs.EventHandler[Emitted]):

@@ -122,22 +122,23 @@ class EventMediator:
     consumer that receives it is misconfigured, and dropping it would lose it.
     """
 
-    __slots__ = ("_processor", "_routes", "_send")
+    __slots__ = ("_processor", "_routes", "_wrapped")
 
     def __init__(self, processor: EventProcessor, middlewares: Sequence[Any] = ()) -> None:
         chain = MiddlewareChain(middlewares)
         chain.check_send()
         self._processor = processor
         self._routes = dict(processor.bound())
-        self._send: Callable[[Any], Awaitable[None]] = (
-            chain.wrap(self._dispatch) if chain else self._dispatch
+        self._wrapped: Callable[[Any], Awaitable[None]] | None = (
+            chain.wrap(self._dispatch) if chain else None
         )
 
     async def send(self, event: Any) -> None:
         """Handle one incoming event and its follow-ups: `await mediator.send(event)`."""
-        await self._send(event)
+        await (self._wrapped or self._dispatch)(event)
 
-    async def _dispatch(self, event: Any) -> None:
+    def _dispatch(self, event: Any) -> Awaitable[None]:
+        # A plain function returning the processor's coroutine: one frame fewer per event.
         try:
             handlers = self._routes[event.__class__]
         except KeyError:
@@ -147,7 +148,7 @@ class EventMediator:
                 f"mapper.bind({type_name(type(event))}, YourEventHandler)",
                 unroutable=[event],
             ) from None
-        await self._processor.dispatch(event, handlers)
+        return self._processor.dispatch(event, handlers)
 
 
 def _plain_route(

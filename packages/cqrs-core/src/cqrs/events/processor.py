@@ -84,9 +84,11 @@ class EventProcessor:
 
     async def __call__(self, events: list[Any]) -> None:
         """Process `events` and all their follow-ups; raise one error listing failures."""
-        report = _Report()
-        await self._drain(events, report)
-        report.raise_if_any()
+        failures: list[EventFailure] = []
+        unroutable: list[tuple[Any, str]] = []
+        await self._drain(events, failures, unroutable)
+        if failures or unroutable:
+            _raise_for(failures, unroutable)
 
     def bound(self) -> Mapping[type, tuple[BoundHandler, ...]]:
         """Event type → its compiled handlers, in bind order."""
@@ -98,35 +100,56 @@ class EventProcessor:
         The incoming event itself is not routed (nor published again): this is
         how `EventMediator` handles what a broker delivered.
         """
-        report = _Report()
+        failures: list[EventFailure] = []
         pending: list[Any] = []
         for bound in handlers:
-            await self._run(bound, event, pending, report)
+            factory = bound.factory
+            if factory is None:
+                await self._run(bound, event, pending, failures)
+                continue
+            # `_run`'s inline case, without its coroutine: a consumer's hot path.
+            try:
+                await factory().handle(event)
+            except Exception as exc:
+                failures.append(EventFailure(event, bound.who, exc))
         if pending:
-            await self._drain(pending, report)
-        report.raise_if_any()
+            unroutable: list[tuple[Any, str]] = []
+            await self._drain(pending, failures, unroutable)
+            if unroutable:
+                _raise_for(failures, unroutable)
+        if failures:
+            _raise_for(failures, [])
 
-    async def _drain(self, events: list[Any], report: _Report) -> None:
+    async def _drain(
+        self,
+        events: list[Any],
+        failures: list[EventFailure],
+        unroutable: list[tuple[Any, str]],
+    ) -> None:
         pending = events
         while pending:
             jobs: list[_Job] = []
             for event in pending:
                 route = self._routes.get(event.__class__) or self._plan(event)
                 if route.problem is not None:
-                    report.unroutable.append((event, route.problem))
+                    unroutable.append((event, route.problem))
                 elif route.publish:
-                    await self._publish(event, report.failures)
+                    await self._publish(event, failures)
                 for bound in route.handlers:
                     jobs.append((bound, event))
             pending = []
             if len(jobs) == 1 or self._limit == 1:
                 for bound, event in jobs:
-                    await self._run(bound, event, pending, report)
+                    await self._run(bound, event, pending, failures)
             elif jobs:
-                await run_concurrently(_run_job, _job_cancelled, jobs, self._limit, pending, report)
+                await run_concurrently(
+                    _run_job, _job_cancelled, jobs, self._limit, pending, failures
+                )
 
     @staticmethod
-    async def _run(bound: BoundHandler, event: Any, pending: list[Any], report: _Report) -> None:
+    async def _run(
+        bound: BoundHandler, event: Any, pending: list[Any], failures: list[EventFailure]
+    ) -> None:
         try:
             factory = bound.factory
             if factory is not None:
@@ -134,7 +157,7 @@ class EventProcessor:
                 return
             taken = await bound.run(event)
         except Exception as exc:
-            report.failures.append(EventFailure(event, bound.who, exc))
+            failures.append(EventFailure(event, bound.who, exc))
             return
         if taken:
             pending += taken
@@ -168,40 +191,31 @@ class EventProcessor:
         return route
 
 
-def _run_job(job: _Job, pending: list[Any], report: _Report) -> Coroutine[Any, Any, None]:
-    return EventProcessor._run(job[0], job[1], pending, report)
+def _run_job(
+    job: _Job, pending: list[Any], failures: list[EventFailure]
+) -> Coroutine[Any, Any, None]:
+    return EventProcessor._run(job[0], job[1], pending, failures)
 
 
-def _job_cancelled(job: _Job, pending: list[Any], report: _Report) -> None:
-    report.failures.append(EventFailure(job[1], job[0].who, CancelledError()))
+def _job_cancelled(job: _Job, pending: list[Any], failures: list[EventFailure]) -> None:
+    failures.append(EventFailure(job[1], job[0].who, CancelledError()))
 
 
-class _Report:
-    """What went wrong in one dispatch, raised once everything else was processed."""
-
-    __slots__ = ("failures", "unroutable")
-
-    def __init__(self) -> None:
-        self.failures: list[EventFailure] = []
-        self.unroutable: list[tuple[Any, str]] = []
-
-    def raise_if_any(self) -> None:
-        failures, unroutable = self.failures, self.unroutable
-        if unroutable:
-            routing = EventRoutingError(
-                "; ".join(
-                    f"{type_name(type(event))} ({event!r}) is {problem}"
-                    for event, problem in unroutable[:5]
-                )
-                + (f" (+{len(unroutable) - 5} more unroutable)" if len(unroutable) > 5 else ""),
-                unroutable=[event for event, _ in unroutable],
-                failures=failures,
-            )
-            if failures:
-                raise routing from failures[0].error
-            raise routing
+def _raise_for(failures: list[EventFailure], unroutable: list[tuple[Any, str]]) -> None:
+    """Raise what went wrong in one dispatch, once everything else was processed."""
+    if unroutable:
+        listed = "; ".join(
+            f"{type_name(type(event))} ({event!r}) is {problem}"
+            for event, problem in unroutable[:5]
+        )
+        more = f" (+{len(unroutable) - 5} more unroutable)" if len(unroutable) > 5 else ""
+        routing = EventRoutingError(
+            listed + more, unroutable=[event for event, _ in unroutable], failures=failures
+        )
         if failures:
-            raise EventHandlingError(failures) from failures[0].error
+            raise routing from failures[0].error
+        raise routing
+    raise EventHandlingError(failures) from failures[0].error
 
 
 def notification_message(event: Any) -> Message:
