@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import Token
 from typing import Any
 
 from cqrs.container.protocol import Container, SupportsSyncFactory
@@ -13,6 +14,7 @@ from cqrs.requests.request_handler import _EventSource
 __all__ = [
     "Emit",
     "HandlerGetter",
+    "always_fresh",
     "discard_events",
     "emit_for",
     "handle_once",
@@ -34,6 +36,24 @@ def handler_getter(container: Container, handler_type: type) -> HandlerGetter:
     if isinstance(container, SupportsSyncFactory):
         factory = container.sync_factory(handler_type)
     return factory, handler_type
+
+
+def always_fresh(factory: Callable[[], Any] | None) -> bool:
+    """Whether every call of `factory` returns a new object that nobody else holds.
+
+    True for a plain class (the built-in container's factory for a handler
+    without dependencies): its instances need no turn, since no other dispatch
+    can see their events.
+    """
+    return (
+        isinstance(factory, type)
+        and type(factory).__call__ is _CONSTRUCT
+        and factory.__new__ is object.__new__
+    )
+
+
+# A metaclass or `__new__` of its own could hand out a shared instance.
+_CONSTRUCT: Any = type.__call__
 
 
 def take_events(handler: Any) -> list[Any]:
@@ -61,7 +81,7 @@ async def handle_once(handler: Any, message: Any) -> tuple[Any, list[Any] | None
     """
     key = id(handler)
     turn = take_turn(key)
-    if turn.__class__ is not bool:
+    if turn is not None and turn.__class__ is not Token:
         turn = await wait_turn(key, turn)  # type: ignore[arg-type]
     try:
         result = await handler.handle(message)
@@ -70,8 +90,8 @@ async def handle_once(handler: Any, message: Any) -> tuple[Any, list[Any] | None
         discard_events(handler)
         raise
     finally:
-        if turn:
-            release(key)
+        if turn is not None:
+            release(key, turn)
     return result, taken
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from cqrs.container.protocol import Container
 from cqrs.dispatcher.common import (
     Emit,
+    always_fresh,
     discard_events,
     emit_for,
     handle_once,
@@ -15,7 +16,7 @@ from cqrs.dispatcher.common import (
     may_emit,
     take_events,
 )
-from cqrs.dispatcher.turns import release, take_turn, wait_turn
+from cqrs.dispatcher.turns import enter, leave
 from cqrs.requests.cor_request_handler import CORRequestHandler
 from cqrs.requests.fallback import RequestHandlerFallback
 
@@ -38,6 +39,20 @@ def plain_invoker(container: Container, handler_type: type, emit: Emit) -> Invok
             return await handler.handle(request)
 
         return invoke_quiet
+
+    if always_fresh(factory):
+        new_handler: Callable[[], Any] = factory  # type: ignore[assignment]
+
+        async def invoke_fresh(request: Any) -> Any:
+            # A new instance per call: no other dispatch can see its events, so it
+            # needs no turn, and a failed handle() takes its events with it.
+            handler = new_handler()
+            response = await handler.handle(request)
+            if getattr(handler, "events", None):
+                await emit_for(emit, take_events(handler), response)
+            return response
+
+        return invoke_fresh
 
     async def invoke(request: Any) -> Any:
         handler = factory() if factory is not None else await resolve(handler_type)
@@ -97,15 +112,11 @@ def chain_invoker(container: Container, chain: tuple[type, ...], emit: Emit) -> 
                 previous = handler
             previous.set_next(None)
         sources = [handlers[index] for index in emitting]
-        held: list[int] = []
+        held: list[tuple[int, Any]] = []
         try:
             for source in sources:
                 key = id(source)
-                turn = take_turn(key)
-                if turn.__class__ is not bool:
-                    turn = await wait_turn(key, turn)  # type: ignore[arg-type]
-                if turn:
-                    held.append(key)
+                held.append((key, await enter(key)))
             try:
                 response = await handlers[0].handle(request)
             except BaseException:
@@ -117,8 +128,8 @@ def chain_invoker(container: Container, chain: tuple[type, ...], emit: Emit) -> 
                 if getattr(source, "events", None):
                     events += take_events(source)
         finally:
-            for key in held:
-                release(key)
+            for key, token in reversed(held):
+                leave(key, token)
         if events:
             await emit_for(emit, events, response)
         return response

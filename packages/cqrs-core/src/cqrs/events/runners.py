@@ -13,7 +13,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cqrs.container.protocol import Container
-from cqrs.dispatcher.common import handle_once, handler_getter, may_emit
+from cqrs.dispatcher.common import (
+    always_fresh,
+    handle_once,
+    handler_getter,
+    may_emit,
+    take_events,
+)
 from cqrs.events.fallback import EventHandlerFallback
 
 __all__ = ["BoundHandler", "Run", "bind_handler"]
@@ -47,13 +53,14 @@ def _plain_runner(container: Container, handler_type: type) -> Run:
     factory, _ = handler_getter(container, handler_type)
     resolve = container.resolve
     emits = may_emit(handler_type)
+    fresh = always_fresh(factory)  # a new instance per call needs no turn
 
     async def run(event: Any) -> list[Any] | None:
         handler = factory() if factory is not None else await resolve(handler_type)
-        if emits:
+        if emits and not fresh:
             return (await handle_once(handler, event))[1]
         await handler.handle(event)
-        return None
+        return take_events(handler) if emits and getattr(handler, "events", None) else None
 
     return run
 
