@@ -48,12 +48,13 @@ def always_fresh(factory: Callable[[], Any] | None) -> bool:
     return (
         isinstance(factory, type)
         and type(factory).__call__ is _CONSTRUCT
-        and factory.__new__ is object.__new__
+        and factory.__new__ is _NEW
     )
 
 
 # A metaclass or `__new__` of its own could hand out a shared instance.
 _CONSTRUCT: Any = type.__call__
+_NEW: Any = object.__new__
 
 
 def take_events(handler: Any) -> list[Any]:
