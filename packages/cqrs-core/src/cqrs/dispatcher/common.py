@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from cqrs._handlers import _EventSource
 from cqrs.container.protocol import Container, SupportsSyncFactory
 from cqrs.exceptions import EventHandlingError
-from cqrs.requests.request_handler import _EventSource
 
 __all__ = ["Emit", "HandlerGetter", "emit_for", "handler_getter", "may_emit", "take_events"]
 
