@@ -132,7 +132,7 @@ class TestStaticImportGraph:
             crossing = sorted(
                 f"{name} -> {target}"
                 for name, targets in graph.items()
-                if name.startswith(f"{package}.") and name != f"{package}.bootstrap"
+                if name == package or name.startswith(f"{package}.")
                 for target in targets
                 if target == other or target.startswith(f"{other}.")
             )
