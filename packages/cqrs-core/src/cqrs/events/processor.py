@@ -8,8 +8,8 @@ Policy (documented in the README):
 - A failing handler does not stop the others. Its follow-ups are dropped; after
   everything else ran, one `EventHandlingError` lists every failure and carries
   the response of the request, so it is not lost.
-- Notification events are published to the message broker before the local
-  handlers bound for their type, if any, run. Without a broker, the first notification event
+- Notification events are published to the message broker (after local handlers
+  bound for their type, if any). Without a broker, the first notification event
   raises `EventRoutingError` — never a silent drop.
 - An event that is neither a domain event, nor a notification event, nor bound
   in the map raises `EventRoutingError`.
