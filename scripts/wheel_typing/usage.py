@@ -86,6 +86,19 @@ class ShipAllHandler(cqrs.StreamingRequestHandler[ShipAll, Shipped]):
             yield Shipped(order_id=order_id)
 
 
+class Archive(cqrs.PydanticRequest):
+    """A lazy top-level name of an extra, typed for pyright by cqrs/__init__.py."""
+
+    order_id: str
+
+
+class ArchiveHandler(cqrs.RequestHandler[Archive]):
+    """One type argument: the response is None (python-cqrs 5 spelling)."""
+
+    async def handle(self, request: Archive) -> None:
+        return None
+
+
 class OnPlaced(cqrs.EventHandler[Placed]):
     async def handle(self, event: Placed) -> None:
         return None
@@ -103,6 +116,7 @@ async def main() -> None:
             ),
         )
         mapper.bind(PGetTotal, PGetTotalHandler)
+        mapper.bind(Archive, handler_type=ArchiveHandler)
 
     def events(mapper: cqrs.EventMap) -> None:
         mapper.bind(Placed, OnPlaced)
@@ -112,6 +126,7 @@ async def main() -> None:
     )
     total: Total = await mediator.send(GetTotal(order_id="o-1"))
     p_total: PTotal = await mediator.send(PGetTotal(order_id="o-1"))
+    await mediator.send(Archive(order_id="o-1"))
     streaming = bootstrap.bootstrap_streaming(
         commands_mapper=lambda mapper: mapper.bind(ShipAll, ShipAllHandler)
     )

@@ -115,7 +115,11 @@ class TestSendMiddleware:
 
     def test_non_callable_middleware_fails_bootstrap(self) -> None:
         with pytest.raises(cqrs.BootstrapError, match="NotCallable"):
-            bootstrap.bootstrap(commands_mapper=commands, middlewares=[NotCallable()])
+            # mypy rejects it too (the parameter is Sequence[Middleware]); bootstrap names it.
+            bootstrap.bootstrap(
+                commands_mapper=commands,
+                middlewares=[NotCallable()],  # type: ignore[list-item]
+            )
 
 
 class TestStreamMiddleware:
@@ -156,7 +160,10 @@ class TestStreamMiddleware:
 
     def test_middleware_without_stream_fails_bootstrap_streaming_naming_it(self) -> None:
         with pytest.raises(cqrs.BootstrapError, match="SendOnly"):
-            bootstrap.bootstrap_streaming(commands_mapper=streams, middlewares=[SendOnly()])
+            bootstrap.bootstrap_streaming(
+                commands_mapper=streams,
+                middlewares=[SendOnly()],  # type: ignore[list-item]
+            )
 
 
 class TestStreamMiddlewareClosing:

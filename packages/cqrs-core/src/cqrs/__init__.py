@@ -11,7 +11,7 @@ from pkgutil import extend_path
 __path__ = extend_path(__path__, __name__)
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cqrs.circuit_breaker import ICircuitBreaker
 from cqrs.container.protocol import Container
@@ -57,6 +57,23 @@ from cqrs.requests.map import RequestMap
 from cqrs.requests.request import DCRequest, IRequest, Request
 from cqrs.requests.request_handler import RequestHandler, StreamingRequestHandler
 from cqrs.response import DCResponse, IResponse, Response
+
+if TYPE_CHECKING:
+    # What type checkers see for the lazy names of the extras (`__getattr__` below
+    # resolves them at run time): the real classes, so that `class Q(cqrs.PydanticRequest)`
+    # is not a subclass of `Any`. Where an extra is not installed the checker cannot
+    # resolve its module and the names stay unknown, as before. Aliases (not
+    # `import ... as`) so that mypy's no-implicit-reexport treats them as exported.
+    # One block per distribution that exists; keep in step with `_EXTRAS`.
+    from cqrs import pydantic as _pydantic
+    from cqrs.adapters import circuit_breaker as _circuit_breaker
+
+    PydanticRequest = _pydantic.Request
+    PydanticResponse = _pydantic.Response
+    PydanticEvent = _pydantic.Event
+    PydanticDomainEvent = _pydantic.DomainEvent
+    PydanticNotificationEvent = _pydantic.NotificationEvent
+    AioBreakerAdapter = _circuit_breaker.AioBreakerAdapter
 
 __all__ = [
     "BindingError",

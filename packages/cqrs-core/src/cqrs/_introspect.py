@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import enum
 import inspect
+import types
 import typing
 from typing import Any
 
-from cqrs.events.event_handler import EventHandler
-from cqrs.requests.cor_request_handler import CORRequestHandler
-from cqrs.requests.request_handler import RequestHandler, StreamingRequestHandler
+from cqrs._handlers import (
+    CORRequestHandler,
+    EventHandler,
+    RequestHandler,
+    StreamingRequestHandler,
+)
 
 __all__ = [
     "HandlerKind",
@@ -75,7 +79,10 @@ def _generic_args(
 
 
 def type_name(obj: Any) -> str:
-    """A readable name for a class or type expression, for error messages."""
-    if isinstance(obj, type):
+    """A readable name for a class, function or type expression, for error messages."""
+    # `list[int]` passes `isinstance(obj, type)` on Python 3.10: keep its arguments.
+    if isinstance(obj, type) and not isinstance(obj, types.GenericAlias):
         return obj.__qualname__
+    if inspect.isfunction(obj) or inspect.ismethod(obj):
+        return str(obj.__qualname__)
     return repr(obj)

@@ -13,6 +13,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
+from cqrs._introspect import type_name
 from cqrs.exceptions import DependencyResolutionError
 
 __all__ = [
@@ -27,7 +28,6 @@ __all__ = [
     "read_signature",
     "singleton",
     "sync_call",
-    "type_name",
     "unbuildable",
 ]
 
@@ -63,14 +63,6 @@ def fail(chain: tuple[Any, ...], what: str, fix: str = "") -> DependencyResoluti
     if len(chain) > 1:
         message += f" (dependency chain: {' -> '.join(type_name(t) for t in chain)})"
     return DependencyResolutionError(message)
-
-
-def type_name(obj: Any) -> str:
-    if isinstance(obj, type) and not isinstance(obj, types.GenericAlias):
-        return obj.__qualname__
-    if inspect.isfunction(obj) or inspect.ismethod(obj):
-        return str(obj.__qualname__)
-    return repr(obj)
 
 
 def unbuildable(cls: type) -> str | None:

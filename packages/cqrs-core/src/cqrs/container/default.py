@@ -24,6 +24,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
+from cqrs._introspect import type_name
 from cqrs.container._planning import (
     MISSING,
     Plan,
@@ -35,7 +36,6 @@ from cqrs.container._planning import (
     read_signature,
     singleton,
     sync_call,
-    type_name,
     unbuildable,
 )
 from cqrs.exceptions import BindingError, DependencyResolutionError

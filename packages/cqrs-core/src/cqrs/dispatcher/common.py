@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 from contextvars import Token
 from typing import Any
 
+from cqrs._handlers import _EventSource
 from cqrs.container.protocol import Container, SupportsSyncFactory
 from cqrs.dispatcher.turns import release, take_turn, wait_turn
 from cqrs.exceptions import EventHandlingError, EventRoutingError
-from cqrs.requests.request_handler import _EventSource
 
 __all__ = [
     "Emit",

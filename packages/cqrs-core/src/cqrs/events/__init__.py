@@ -1,29 +1,25 @@
-"""Events: types, handlers, the event map, fallbacks and event processing.
+"""Events: types, handlers, the event map and fallbacks.
 
-The names below are re-exported lazily (PEP 562) so that importing one
-submodule never drags in the others, which keeps the import graph acyclic.
+The bootstrap of the event mediator (`cqrs.events.bootstrap`) and event
+processing (`cqrs.events.processor`) are submodules, imported on their own.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from cqrs.events.event import (
-        DCDomainEvent,
-        DCEvent,
-        DCNotificationEvent,
-        DomainEvent,
-        Event,
-        IDomainEvent,
-        IEvent,
-        INotificationEvent,
-        NotificationEvent,
-    )
-    from cqrs.events.event_handler import EventHandler
-    from cqrs.events.fallback import EventHandlerFallback
-    from cqrs.events.map import EventMap
+from cqrs.events.event import (
+    DCDomainEvent,
+    DCEvent,
+    DCNotificationEvent,
+    DomainEvent,
+    Event,
+    IDomainEvent,
+    IEvent,
+    INotificationEvent,
+    NotificationEvent,
+)
+from cqrs.events.event_handler import EventHandler
+from cqrs.events.fallback import EventHandlerFallback
+from cqrs.events.map import EventMap
 
 __all__ = [
     "DCDomainEvent",
@@ -39,31 +35,3 @@ __all__ = [
     "INotificationEvent",
     "NotificationEvent",
 ]
-
-_WHERE = {
-    **dict.fromkeys(
-        [
-            "DCDomainEvent",
-            "DCEvent",
-            "DCNotificationEvent",
-            "DomainEvent",
-            "Event",
-            "IDomainEvent",
-            "IEvent",
-            "INotificationEvent",
-            "NotificationEvent",
-        ],
-        "cqrs.events.event",
-    ),
-    "EventHandler": "cqrs.events.event_handler",
-    "EventHandlerFallback": "cqrs.events.fallback",
-    "EventMap": "cqrs.events.map",
-}
-
-
-def __getattr__(name: str) -> Any:
-    try:
-        module = _WHERE[name]
-    except KeyError:
-        raise AttributeError(f"module 'cqrs.events' has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), name)

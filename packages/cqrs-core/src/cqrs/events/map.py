@@ -5,13 +5,17 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, overload
 
+from cqrs._binding import handler_to_bind
 from cqrs._introspect import type_name
 from cqrs.events.fallback import EventHandlerFallback
 from cqrs.exceptions import BindingError
 
-__all__ = ["EventMap"]
+__all__ = ["EventHandlerArgument", "EventMap"]
+
+#: What `bind` accepts: an event handler class or a fallback pair.
+EventHandlerArgument = type | EventHandlerFallback
 
 
 class EventMap(Mapping[type, tuple[Any, ...]]):
@@ -26,27 +30,33 @@ class EventMap(Mapping[type, tuple[Any, ...]]):
         self._registry: dict[type, list[Any]] = {}
         self._frozen = False
 
-    def bind(self, event_type: type, handler: Any) -> None:
-        """Add `handler` (an EventHandler class or a fallback) to the handlers of `event_type`."""
-        if self._frozen:
+    @overload
+    def bind(self, event_type: type, handler: EventHandlerArgument) -> None: ...
+
+    @overload
+    def bind(self, event_type: type, *, handler_type: EventHandlerArgument) -> None: ...
+
+    def bind(
+        self,
+        event_type: type,
+        handler: EventHandlerArgument | None = None,
+        *,
+        handler_type: EventHandlerArgument | None = None,
+    ) -> None:
+        """Add `handler` (an EventHandler class or a fallback) to the handlers of `event_type`.
+
+        The handler may also be passed as `handler_type=` (python-cqrs's keyword).
+        """
+        chosen = handler_to_bind(event_type, "an event", self._frozen, handler, handler_type)
+        if not _is_event_handler(chosen):
             raise BindingError(
-                f"cannot bind {type_name(event_type)}: this map was frozen by bootstrap; "
-                "bind everything inside the mapper functions"
-            )
-        if not isinstance(event_type, type):
-            raise BindingError(f"bind() needs an event class, got {event_type!r}")
-        if not _is_event_handler(handler):
-            raise BindingError(
-                f"{type_name(event_type)} is bound to {handler!r}, which is not an event "
+                f"{type_name(event_type)} is bound to {chosen!r}, which is not an event "
                 "handler class (an EventHandler subclass with async def handle(event))"
             )
         handlers = self._registry.setdefault(event_type, [])
-        if handler in handlers:
-            raise BindingError(
-                f"{type_name(handler) if isinstance(handler, type) else handler!r} is already "
-                f"bound to {type_name(event_type)}"
-            )
-        handlers.append(handler)
+        if chosen in handlers:
+            raise BindingError(f"{type_name(chosen)} is already bound to {type_name(event_type)}")
+        handlers.append(chosen)
 
     def freeze(self) -> Mapping[type, tuple[Any, ...]]:
         """Refuse further binds and return a read-only view: event type → handlers."""

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, overload
 
+from cqrs._binding import handler_to_bind
 from cqrs._introspect import declared_types, handler_kind, type_name
 from cqrs.exceptions import BindingError
 from cqrs.requests.cor_request_handler import CORRequestHandler
 from cqrs.requests.fallback import RequestHandlerFallback
 
-__all__ = ["HandlerBinding", "RequestMap"]
+__all__ = ["HandlerArgument", "HandlerBinding", "RequestMap"]
 
 #: A handler class, a chain of `CORRequestHandler` classes, or a fallback pair.
 HandlerBinding = type | tuple[type, ...] | RequestHandlerFallback
+#: What `bind` accepts: a handler class, a list of chain links, or a fallback.
+HandlerArgument = type | Sequence[type] | RequestHandlerFallback
 
 
 class RequestMap(Mapping[type, HandlerBinding]):
@@ -28,26 +31,31 @@ class RequestMap(Mapping[type, HandlerBinding]):
         self._registry: dict[type, HandlerBinding] = {}
         self._frozen = False
 
+    @overload
+    def bind(self, request_type: type, handler: HandlerArgument) -> None: ...
+
+    @overload
+    def bind(self, request_type: type, *, handler_type: HandlerArgument) -> None: ...
+
     def bind(
         self,
         request_type: type,
-        handler: type | Sequence[type] | RequestHandlerFallback,
+        handler: HandlerArgument | None = None,
+        *,
+        handler_type: HandlerArgument | None = None,
     ) -> None:
-        """Bind a request type to a handler class, a CoR chain (list) or a fallback."""
-        if self._frozen:
-            raise BindingError(
-                f"cannot bind {type_name(request_type)}: this map was frozen by bootstrap; "
-                "bind everything inside the mapper functions"
-            )
-        if not isinstance(request_type, type):
-            raise BindingError(f"bind() needs a request class, got {request_type!r}")
+        """Bind a request type to a handler class, a CoR chain (list) or a fallback.
+
+        The handler may also be passed as `handler_type=` (python-cqrs's keyword).
+        """
+        chosen = handler_to_bind(request_type, "a request", self._frozen, handler, handler_type)
         if request_type in self._registry:
             raise BindingError(
                 f"{type_name(request_type)} is already bound to "
                 f"{_describe(self._registry[request_type])}; a request type has one handler "
                 "(use a list for a chain of responsibility)"
             )
-        self._registry[request_type] = _validated(request_type, handler)
+        self._registry[request_type] = _validated(request_type, chosen)
 
     def freeze(self) -> Mapping[type, HandlerBinding]:
         """Refuse further binds and return a read-only view of the registry."""
