@@ -21,6 +21,7 @@ from cqrs._model import DataModel
 from cqrs._typing import Self, TypeVar, dataclass_transform
 
 __all__ = [
+    "DEFAULT_OUTPUT_TOPIC",
     "DCDomainEvent",
     "DCEvent",
     "DCNotificationEvent",
@@ -32,6 +33,10 @@ __all__ = [
     "NotificationEvent",
     "ProtobufHooks",
 ]
+
+#: The topic of a notification event that names none (python-cqrs's default). Unlike
+#: python-cqrs, importing cqrs reads no environment variable: pass `topic=` to choose one.
+DEFAULT_OUTPUT_TOPIC = "output_topic"
 
 PayloadT = TypeVar("PayloadT", default=Any)
 PayloadCoT = TypeVar("PayloadCoT", covariant=True, default=Any)
@@ -126,8 +131,20 @@ class NotificationEvent(Event, ProtobufHooks, INotificationEvent[PayloadT], Gene
     event_id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
     event_timestamp: datetime.datetime = dataclasses.field(default_factory=_utc_now)
     event_name: str
-    topic: str
+    topic: str = DEFAULT_OUTPUT_TOPIC
     payload: PayloadT = None  # type: ignore[assignment]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        own_hash = "__hash__" in vars(cls)  # written in the class body: the user's choice
+        super().__init_subclass__(**kwargs)
+        # dataclasses gives every frozen subclass a hash of all its fields, which fails on
+        # a dict or list payload; an event is identified by its id, so hash that instead.
+        if not own_hash:
+            cls.__hash__ = NotificationEvent.__hash__  # type: ignore[method-assign]
+
+    def __hash__(self) -> int:
+        """Hash by `event_id`: equal events have equal ids, whatever their payload holds."""
+        return hash(self.event_id)
 
 
 DCEvent = Event
