@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         INotificationEvent,
         NotificationEvent,
     )
+    from cqrs.events.event_emitter import EventEmitter
     from cqrs.events.event_handler import EventHandler
     from cqrs.events.fallback import EventHandlerFallback
     from cqrs.events.map import EventMap
@@ -31,6 +32,7 @@ __all__ = [
     "DCNotificationEvent",
     "DomainEvent",
     "Event",
+    "EventEmitter",
     "EventHandler",
     "EventHandlerFallback",
     "EventMap",
@@ -52,9 +54,13 @@ _WHERE = {
             "IEvent",
             "INotificationEvent",
             "NotificationEvent",
+            "PydanticDomainEvent",
+            "PydanticEvent",
+            "PydanticNotificationEvent",
         ],
         "cqrs.events.event",
     ),
+    "EventEmitter": "cqrs.events.event_emitter",
     "EventHandler": "cqrs.events.event_handler",
     "EventHandlerFallback": "cqrs.events.fallback",
     "EventMap": "cqrs.events.map",

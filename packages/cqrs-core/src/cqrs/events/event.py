@@ -15,8 +15,9 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import uuid
-from typing import Any, Generic, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, runtime_checkable
 
+from cqrs._extras import ExtraName, resolve_extra
 from cqrs._model import DataModel
 from cqrs._typing import Self, TypeVar, dataclass_transform
 
@@ -37,6 +38,24 @@ __all__ = [
 #: The topic of a notification event that names none (python-cqrs's default). Unlike
 #: python-cqrs, importing cqrs reads no environment variable: pass `topic=` to choose one.
 DEFAULT_OUTPUT_TOPIC = "output_topic"
+
+if TYPE_CHECKING:  # the lazy names below, typed for checkers
+    from cqrs.pydantic import DomainEvent as PydanticDomainEvent  # noqa: F401
+    from cqrs.pydantic import Event as PydanticEvent  # noqa: F401
+    from cqrs.pydantic import NotificationEvent as PydanticNotificationEvent  # noqa: F401
+
+# python-cqrs 4.x defined the pydantic flavour here; it lives in cqrs-pydantic now.
+_EXTRAS: dict[str, ExtraName] = {
+    "PydanticEvent": ("cqrs.pydantic", "Event", "cqrs-pydantic"),
+    "PydanticDomainEvent": ("cqrs.pydantic", "DomainEvent", "cqrs-pydantic"),
+    "PydanticNotificationEvent": ("cqrs.pydantic", "NotificationEvent", "cqrs-pydantic"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve the pydantic flavour's names from cqrs-pydantic (PEP 562)."""
+    return resolve_extra(globals(), _EXTRAS, name)
+
 
 PayloadT = TypeVar("PayloadT", default=Any)
 PayloadCoT = TypeVar("PayloadCoT", covariant=True, default=Any)
