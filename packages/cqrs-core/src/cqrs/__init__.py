@@ -137,8 +137,6 @@ _EXTRAS: dict[str, ExtraName] = {
         "cqrs-outbox-sqlalchemy",
     ),
     "Saga": ("cqrs.saga", "Saga", "cqrs-saga"),
-    "ContextT": ("cqrs.saga", "ContextT", "cqrs-saga"),
-    "Resp": ("cqrs.saga", "Resp", "cqrs-saga"),
     "SagaStepHandler": ("cqrs.saga", "SagaStepHandler", "cqrs-saga"),
     "SagaStepResult": ("cqrs.saga", "SagaStepResult", "cqrs-saga"),
     "SagaMediator": ("cqrs.saga", "SagaMediator", "cqrs-saga"),
