@@ -62,8 +62,10 @@ class DataModel:
                 # Subclasses inherit this guard instead of keeping dataclasses' own, so that
                 # an explicit `@dataclasses.dataclass(frozen=True)` on them (the python-cqrs
                 # 4.x way) finds no `__setattr__` of theirs to refuse to overwrite.
-                cls.__setattr__ = _refuse_setattr  # type: ignore[method-assign]
-                cls.__delattr__ = _refuse_delattr  # type: ignore[method-assign]
+                # setattr(): an attribute assignment would declare new class members
+                # to type checkers, ambiguous with object's.
+                setattr(cls, "__setattr__", _refuse_setattr)  # noqa: B010
+                setattr(cls, "__delattr__", _refuse_delattr)  # noqa: B010
             return
         dataclasses.dataclass(cls, kw_only=True, frozen=frozen, eq=eq, order=order)
         _prepare_second_pass(cls)
