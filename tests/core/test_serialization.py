@@ -73,7 +73,7 @@ class TestJsonDeserializer:
 
     @pytest.mark.parametrize(
         "data",
-        [b"{not json", b"\xff\xfe\x00", b"[1, 2]", b"", b'{"event_name": "X"}'],
+        [b"{not json", b"\xff\xfe\x00", b"[1, 2]", b"", b'{"topic": "t"}'],
         ids=["bad-json", "bad-utf8", "not-an-object", "empty", "missing-fields"],
     )
     def test_bad_input_raises_deserialize_error_carrying_it(self, data: bytes) -> None:

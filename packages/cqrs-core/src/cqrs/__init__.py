@@ -10,10 +10,12 @@ from pkgutil import extend_path
 
 __path__ = extend_path(__path__, __name__)
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from cqrs._extras import ExtraName, resolve_extra
 from cqrs.circuit_breaker import ICircuitBreaker
+from cqrs.compressors import Compressor, ZlibCompressor
+from cqrs.container.di import DIContainer
 from cqrs.container.protocol import Container
 from cqrs.events.event import (
     DCDomainEvent,
@@ -26,6 +28,7 @@ from cqrs.events.event import (
     INotificationEvent,
     NotificationEvent,
 )
+from cqrs.events.event_emitter import EventEmitter
 from cqrs.events.event_handler import EventHandler
 from cqrs.events.fallback import EventHandlerFallback
 from cqrs.events.map import EventMap
@@ -50,10 +53,12 @@ from cqrs.outbox import (
     OutboxedEvent,
     OutboxedEventRepository,
 )
+from cqrs.outbox.map import OutboxedEventMap
 from cqrs.producer import EventProducer
 from cqrs.requests.cor_request_handler import CORRequestHandler
 from cqrs.requests.fallback import RequestHandlerFallback
 from cqrs.requests.map import RequestMap
+from cqrs.requests.mermaid import CoRMermaid
 from cqrs.requests.request import DCRequest, IRequest, Request
 from cqrs.requests.request_handler import RequestHandler, StreamingRequestHandler
 from cqrs.response import DCResponse, IResponse, Response
@@ -80,6 +85,8 @@ __all__ = [
     "BootstrapError",
     "CORRequestHandler",
     "CQRSError",
+    "CoRMermaid",
+    "Compressor",
     "ConfigurationError",
     "Container",
     "DCDomainEvent",
@@ -87,10 +94,12 @@ __all__ = [
     "DCNotificationEvent",
     "DCRequest",
     "DCResponse",
+    "DIContainer",
     "DecodeError",
     "DependencyResolutionError",
     "DomainEvent",
     "Event",
+    "EventEmitter",
     "EventHandler",
     "EventHandlerFallback",
     "EventHandlingError",
@@ -112,6 +121,7 @@ __all__ = [
     "Middleware",
     "NotificationEvent",
     "OutboxedEvent",
+    "OutboxedEventMap",
     "OutboxedEventRepository",
     "Request",
     "RequestHandler",
@@ -123,10 +133,11 @@ __all__ = [
     "StreamingMiddleware",
     "StreamingRequestHandler",
     "StreamingRequestMediator",
+    "ZlibCompressor",
 ]
 
 # Top-level names provided by extras: name -> (module, attribute, distribution).
-_EXTRAS: dict[str, tuple[str, str, str]] = {
+_EXTRAS: dict[str, ExtraName] = {
     "PydanticRequest": ("cqrs.pydantic", "Request", "cqrs-pydantic"),
     "PydanticResponse": ("cqrs.pydantic", "Response", "cqrs-pydantic"),
     "PydanticEvent": ("cqrs.pydantic", "Event", "cqrs-pydantic"),
@@ -135,6 +146,11 @@ _EXTRAS: dict[str, tuple[str, str, str]] = {
     "SqlAlchemyOutboxedEventRepository": (
         "cqrs.outbox.sqlalchemy",
         "SqlAlchemyOutboxedEventRepository",
+        "cqrs-outbox-sqlalchemy",
+    ),
+    "rebind_outbox_model": (
+        "cqrs.outbox.sqlalchemy",
+        "rebind_outbox_model",
         "cqrs-outbox-sqlalchemy",
     ),
     "Saga": ("cqrs.saga", "Saga", "cqrs-saga"),
@@ -149,25 +165,7 @@ _EXTRAS: dict[str, tuple[str, str, str]] = {
 
 def __getattr__(name: str) -> Any:
     """Resolve the top-level names that live in optional distributions (PEP 562)."""
-    try:
-        module_name, attribute, distribution = _EXTRAS[name]
-    except KeyError:
-        raise AttributeError(f"module 'cqrs' has no attribute {name!r}") from None
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        # Only a missing extra module means "not installed"; any other missing
-        # module is a real error of an installed extra and propagates as it is.
-        if exc.name is None or not module_name.startswith(exc.name):
-            raise
-        raise ImportError(
-            f"cqrs.{name} is provided by the {distribution} distribution, which is not "
-            f"installed: pip install {distribution}",
-            name=module_name,
-        ) from exc
-    value = getattr(module, attribute)
-    globals()[name] = value
-    return value
+    return resolve_extra(globals(), _EXTRAS, name)
 
 
 def __dir__() -> list[str]:

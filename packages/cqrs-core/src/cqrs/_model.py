@@ -58,16 +58,19 @@ class DataModel:
             frozen = _inherits_frozen(cls)
         if base:
             setattr(cls, _FROZEN_ATTR, frozen)
+            if frozen:
+                # Subclasses inherit this guard instead of keeping dataclasses' own, so that
+                # an explicit `@dataclasses.dataclass(frozen=True)` on them (the python-cqrs
+                # 4.x way) finds no `__setattr__` of theirs to refuse to overwrite.
+                # setattr(): an attribute assignment would declare new class members
+                # to type checkers, ambiguous with object's.
+                setattr(cls, "__setattr__", _refuse_setattr)  # noqa: B010
+                setattr(cls, "__delattr__", _refuse_delattr)  # noqa: B010
             return
-        declared = [n for n, value in vars(cls).items() if isinstance(value, dataclasses.Field)]
         dataclasses.dataclass(cls, kw_only=True, frozen=frozen, eq=eq, order=order)
-        # dataclasses deletes the class attribute of a field without a plain default; put the
-        # Field back so that an explicit `@dataclass` on top (a second pass) keeps the field's
-        # default_factory instead of making it required.
-        fields = vars(cls)["__dataclass_fields__"]
-        for name in declared:
-            if name not in vars(cls):
-                setattr(cls, name, fields[name])
+        _prepare_second_pass(cls)
+        if frozen:
+            _share_frozen_guard(cls)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the object as a JSON-compatible dict with one key per field (None included)."""
@@ -106,6 +109,52 @@ class DataModel:
         with contextlib.suppress(TypeError):  # unhashable arguments: usable, just not cached
             _SPECIALISED[cls, args] = specialised
         return specialised
+
+
+def _prepare_second_pass(cls: type) -> None:
+    # An explicit `@dataclass` on top re-collects the class's own fields with its own
+    # `kw_only=False`; it keeps our `__init__`, but still checks the field order, and a
+    # required field after a base field with a default would fail. dataclasses reuses a
+    # `Field` found as the class attribute, with its kw_only=True: put back the Field of
+    # every own field that has no plain default (dataclasses deleted their attributes).
+    fields = vars(cls)["__dataclass_fields__"]
+    for name in inspect.get_annotations(cls):
+        field = fields.get(name)
+        if field is not None and name not in vars(cls):
+            setattr(cls, name, field)
+
+
+def _refuse_setattr(self: object, name: str, value: Any) -> None:
+    raise dataclasses.FrozenInstanceError(
+        f"cannot assign to field {name!r}: {type(self).__qualname__} is immutable; "
+        "build a new object with dataclasses.replace(obj, ...) instead"
+    )
+
+
+def _refuse_delattr(self: object, name: str) -> None:
+    raise dataclasses.FrozenInstanceError(
+        f"cannot delete field {name!r}: {type(self).__qualname__} is immutable"
+    )
+
+
+def _share_frozen_guard(cls: type) -> None:
+    # Under a frozen `base=True` class (the events), drop the `__setattr__`/`__delattr__`
+    # that dataclasses generated here and in ancestors that an explicit decorator passed
+    # over: the inherited guard refuses every assignment, for subclasses' fields too.
+    if getattr(cls, "__setattr__", None) is _refuse_setattr:
+        return  # nothing generated: already guarded
+    for klass in cls.__mro__[1:]:
+        if vars(klass).get("__setattr__") is _refuse_setattr:
+            break
+    else:
+        return  # no frozen base guards this class: keep what dataclasses generated
+    for klass in cls.__mro__:
+        if vars(klass).get("__setattr__") is _refuse_setattr:
+            break
+        if issubclass(klass, DataModel):
+            for name in ("__setattr__", "__delattr__"):
+                if name in vars(klass):
+                    delattr(klass, name)
 
 
 def _capture_scope(cls: type) -> None:

@@ -12,7 +12,7 @@ from cqrs.breaker.circuit import Circuit
 from cqrs.breaker.exceptions import BreakerConfigurationError, CircuitOpenError
 from cqrs.breaker.storage import StorageFactory, check_storage, memory_storage
 
-__all__ = ["AioBreakerAdapter", "Exclusion"]
+__all__ = ["AioBreakerAdapter", "Exclusion", "circuit_name"]
 
 T = TypeVar("T")
 

@@ -1,3 +1,5 @@
 """Dependency injection: the `Container` protocol, the built-in container and adapters."""
 
-__all__: list[str] = []
+from cqrs.container.protocol import Container
+
+__all__ = ["Container"]

@@ -22,7 +22,7 @@ import asyncio
 from collections import deque
 from contextvars import ContextVar, Token
 
-__all__ = ["enter", "leave"]
+__all__ = ["enter", "leave", "release", "take_turn", "wait_turn"]
 
 # Keys of the turns held by the current context (and inherited by its tasks).
 _held: ContextVar[tuple[int, ...]] = ContextVar("cqrs_handler_turns", default=())

@@ -6,6 +6,9 @@ processing (`cqrs.events.processor`) are submodules, imported on their own.
 
 from __future__ import annotations
 
+from typing import Any
+
+from cqrs.events import event as _event_module
 from cqrs.events.event import (
     DCDomainEvent,
     DCEvent,
@@ -17,6 +20,7 @@ from cqrs.events.event import (
     INotificationEvent,
     NotificationEvent,
 )
+from cqrs.events.event_emitter import EventEmitter
 from cqrs.events.event_handler import EventHandler
 from cqrs.events.fallback import EventHandlerFallback
 from cqrs.events.map import EventMap
@@ -27,6 +31,7 @@ __all__ = [
     "DCNotificationEvent",
     "DomainEvent",
     "Event",
+    "EventEmitter",
     "EventHandler",
     "EventHandlerFallback",
     "EventMap",
@@ -35,3 +40,10 @@ __all__ = [
     "INotificationEvent",
     "NotificationEvent",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The pydantic flavours live in cqrs-pydantic: resolved on first use, as at top level.
+    if name in ("PydanticEvent", "PydanticDomainEvent", "PydanticNotificationEvent"):
+        return getattr(_event_module, name)
+    raise AttributeError(f"module 'cqrs.events' has no attribute {name!r}")

@@ -15,12 +15,14 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import uuid
-from typing import Any, Generic, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, runtime_checkable
 
+from cqrs._extras import ExtraName, resolve_extra
 from cqrs._model import DataModel
 from cqrs._typing import Self, TypeVar, dataclass_transform
 
 __all__ = [
+    "DEFAULT_OUTPUT_TOPIC",
     "DCDomainEvent",
     "DCEvent",
     "DCNotificationEvent",
@@ -32,6 +34,28 @@ __all__ = [
     "NotificationEvent",
     "ProtobufHooks",
 ]
+
+#: The topic of a notification event that names none (python-cqrs's default). Unlike
+#: python-cqrs, importing cqrs reads no environment variable: pass `topic=` to choose one.
+DEFAULT_OUTPUT_TOPIC = "output_topic"
+
+if TYPE_CHECKING:  # the lazy names below, typed for checkers
+    from cqrs.pydantic import DomainEvent as PydanticDomainEvent  # noqa: F401
+    from cqrs.pydantic import Event as PydanticEvent  # noqa: F401
+    from cqrs.pydantic import NotificationEvent as PydanticNotificationEvent  # noqa: F401
+
+# python-cqrs 4.x defined the pydantic flavour here; it lives in cqrs-pydantic now.
+_EXTRAS: dict[str, ExtraName] = {
+    "PydanticEvent": ("cqrs.pydantic", "Event", "cqrs-pydantic"),
+    "PydanticDomainEvent": ("cqrs.pydantic", "DomainEvent", "cqrs-pydantic"),
+    "PydanticNotificationEvent": ("cqrs.pydantic", "NotificationEvent", "cqrs-pydantic"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve the pydantic flavour's names from cqrs-pydantic (PEP 562)."""
+    return resolve_extra(globals(), _EXTRAS, name)
+
 
 PayloadT = TypeVar("PayloadT", default=Any)
 PayloadCoT = TypeVar("PayloadCoT", covariant=True, default=Any)
@@ -126,8 +150,20 @@ class NotificationEvent(Event, ProtobufHooks, INotificationEvent[PayloadT], Gene
     event_id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
     event_timestamp: datetime.datetime = dataclasses.field(default_factory=_utc_now)
     event_name: str
-    topic: str
+    topic: str = DEFAULT_OUTPUT_TOPIC
     payload: PayloadT = None  # type: ignore[assignment]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        own_hash = "__hash__" in vars(cls)  # written in the class body: the user's choice
+        super().__init_subclass__(**kwargs)
+        # dataclasses gives every frozen subclass a hash of all its fields, which fails on
+        # a dict or list payload; an event is identified by its id, so hash that instead.
+        if not own_hash:
+            cls.__hash__ = NotificationEvent.__hash__  # type: ignore[method-assign]
+
+    def __hash__(self) -> int:
+        """Hash by `event_id`: equal events have equal ids, whatever their payload holds."""
+        return hash(self.event_id)
 
 
 DCEvent = Event

@@ -7,4 +7,6 @@ from pkgutil import extend_path
 
 __path__ = extend_path(__path__, __name__)
 
-__all__: list[str] = []
+from cqrs.message_brokers.protocol import Message, MessageBroker
+
+__all__ = ["Message", "MessageBroker"]

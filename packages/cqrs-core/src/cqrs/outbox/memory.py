@@ -22,7 +22,7 @@ from cqrs.outbox.exceptions import InvalidOutboxEventError, OutboxedEventNotFoun
 from cqrs.outbox.protocol import EventStatus, OutboxedEvent, OutboxedEventId
 from cqrs.outbox.retry import RetryPolicy
 
-__all__ = ["MemoryOutboxStore", "MemoryOutboxedEventRepository"]
+__all__ = ["MemoryOutboxStore", "MemoryOutboxedEventRepository", "utc_now"]
 
 _OPEN = (EventStatus.NEW, EventStatus.FAILED)
 

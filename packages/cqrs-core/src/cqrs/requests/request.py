@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from cqrs._extras import ExtraName, resolve_extra
 from cqrs._model import DataModel
 from cqrs._typing import Self, TypeVar
 
 __all__ = ["DCRequest", "IRequest", "Request"]
+
+if TYPE_CHECKING:  # the lazy names below, typed for checkers
+    from cqrs.pydantic import Request as PydanticRequest  # noqa: F401
+
+# python-cqrs 4.x defined the pydantic flavour here; it lives in cqrs-pydantic now.
+_EXTRAS: dict[str, ExtraName] = {"PydanticRequest": ("cqrs.pydantic", "Request", "cqrs-pydantic")}
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve `PydanticRequest` from cqrs-pydantic (PEP 562)."""
+    return resolve_extra(globals(), _EXTRAS, name)
+
 
 #: The response type a request is answered with. It defaults to `Any`, so a bare
 #: `class Cmd(cqrs.Request)` is fine; `class Q(cqrs.Request[Result])` lets a type

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Generic
 import pydantic
 
 from cqrs._typing import dataclass_transform
-from cqrs.events.event import IDomainEvent, IEvent, INotificationEvent, PayloadT, ProtobufHooks
+from cqrs.events.event import (
+    DEFAULT_OUTPUT_TOPIC,
+    IDomainEvent,
+    IEvent,
+    INotificationEvent,
+    PayloadT,
+    ProtobufHooks,
+)
 from cqrs.pydantic._base import WireModel
 
 __all__ = ["DomainEvent", "Event", "NotificationEvent"]
@@ -70,5 +77,11 @@ class NotificationEvent(Event, ProtobufHooks, _NotificationBase[PayloadT]):
     event_id: uuid.UUID = pydantic.Field(default_factory=uuid.uuid4)
     event_timestamp: datetime.datetime = pydantic.Field(default_factory=_utc_now)
     event_name: str
-    topic: str
+    topic: str = DEFAULT_OUTPUT_TOPIC
     payload: PayloadT = None  # type: ignore[assignment]
+
+    # pydantic hashes a frozen model by all its fields, which fails on a dict or list
+    # payload; subclasses inherit this hash (pydantic keeps a custom hash of a base).
+    def __hash__(self) -> int:
+        """Hash by `event_id`: equal events have equal ids, whatever their payload holds."""
+        return hash(self.event_id)
