@@ -137,6 +137,7 @@ class TestDefaultSerializer:
         message = Message(message_name="m", message_id=message_id, topic="t", payload={"a": 1})
         assert json.loads(default_serializer(message)) == {
             "headers": {},
+            "key": None,
             "message_id": str(message_id),
             "message_name": "m",
             "payload": {"a": 1},

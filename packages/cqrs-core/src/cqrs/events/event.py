@@ -33,6 +33,7 @@ __all__ = [
     "INotificationEvent",
     "NotificationEvent",
     "ProtobufHooks",
+    "event_key",
 ]
 
 #: The topic of a notification event that names none (python-cqrs's default). Unlike
@@ -98,11 +99,17 @@ class INotificationEvent(IEvent, Protocol[PayloadCoT]):
 
 
 class ProtobufHooks:
-    """`proto()` / `from_proto()` for notification events of every flavour.
+    """Hooks of notification events of every flavour: `proto()` / `from_proto()`, `message_key()`.
 
-    Both raise until overridden: implement them on an event class to publish
-    it as protobuf instead of JSON.
+    `proto()` and `from_proto()` raise until overridden: implement them on an
+    event class to publish it as protobuf instead of JSON. `message_key()` names
+    the broker key (None by default): override it to keep the events of one
+    aggregate in order; it is not part of the event's data or wire format.
     """
+
+    def message_key(self) -> str | None:
+        """The broker partitioning key of this event (None: no key)."""
+        return None
 
     def proto(self) -> Any:
         """Return a protobuf message for this event; override to publish protobuf."""
@@ -118,6 +125,12 @@ class ProtobufHooks:
             f"{cls.__qualname__}.from_proto() is not implemented: override it to read "
             "this event from protobuf"
         )
+
+
+def event_key(event: object) -> str | None:
+    """`event.message_key()`, or None for an event without that hook."""
+    hook = getattr(event, "message_key", None)
+    return hook() if hook is not None else None
 
 
 def _utc_now() -> datetime.datetime:

@@ -28,7 +28,7 @@ from typing import Any
 from cqrs._introspect import type_name
 from cqrs.container.protocol import Container
 from cqrs.events.concurrent import run_concurrently
-from cqrs.events.event import IDomainEvent, INotificationEvent
+from cqrs.events.event import IDomainEvent, INotificationEvent, event_key
 from cqrs.events.runners import BoundHandler, bind_handler
 from cqrs.exceptions import BootstrapError, EventFailure, EventHandlingError, EventRoutingError
 from cqrs.message_brokers.protocol import Message, MessageBroker
@@ -225,4 +225,5 @@ def notification_message(event: Any) -> Message:
         message_id=event.event_id,
         topic=event.topic,
         payload=event.to_dict(),
+        key=event_key(event),
     )

@@ -14,7 +14,9 @@ class Message:
     """A notification event on its way to a broker.
 
     `payload` is the event's `to_dict()` (JSON-compatible); `message_id` is the
-    event id, so a consumer can deduplicate at-least-once deliveries.
+    event id, so a consumer can deduplicate at-least-once deliveries. `key`, when
+    set, is the broker's partitioning key: messages with one key keep their order
+    (the event's `message_key()`, e.g. its aggregate id).
     """
 
     message_name: str
@@ -22,6 +24,7 @@ class Message:
     topic: str
     payload: dict[str, Any]
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    key: str | None = None
 
 
 @runtime_checkable

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from cqrs.events.event import INotificationEvent
+from cqrs.events.event import INotificationEvent, event_key
 from cqrs.outbox.exceptions import InvalidOutboxEventError, OutboxedEventNotFound
 from cqrs.outbox.protocol import EventStatus, OutboxedEvent, OutboxedEventId
 from cqrs.outbox.retry import RetryPolicy
@@ -38,6 +38,7 @@ class _Staged:
     event_name: str
     topic: str
     payload: dict[str, Any]
+    key: str | None
 
 
 class MemoryOutboxStore:
@@ -71,6 +72,7 @@ class MemoryOutboxStore:
                 next_attempt_at=None,
                 created_at=now,
                 last_error=None,
+                key=item.key,
             )
             self._open[row_id] = None
 
@@ -135,7 +137,7 @@ class MemoryOutboxedEventRepository:
                 f"JSON-compatible data ({type(exc).__name__}: {exc}): it must return str, int, "
                 "float, bool, None, lists and dicts"
             ) from exc
-        self._staged.append(_Staged(event_id, name, topic, payload))
+        self._staged.append(_Staged(event_id, name, topic, payload, event_key(event)))
 
     async def commit(self) -> None:
         """Make the staged events visible to relays, all at once."""

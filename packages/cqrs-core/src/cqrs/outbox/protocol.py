@@ -78,6 +78,8 @@ class OutboxedEvent:
     next_attempt_at: datetime | None
     created_at: datetime
     last_error: str | None
+    key: str | None = None
+    """The broker key the event named (`message_key()`), or None."""
 
     def to_message(self) -> Message:
         """The broker message for this row, identified by the event id."""
@@ -86,6 +88,7 @@ class OutboxedEvent:
             message_id=self.event_id,
             topic=self.topic,
             payload=self.payload,
+            key=self.key,
         )
 
 
