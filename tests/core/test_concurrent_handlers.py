@@ -233,3 +233,34 @@ class TestCancellation:
         assert sorted(probe.cleaned) == ["Blocker", "OtherBlocker"]
         others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
         assert not [task for task in others if "handle" in repr(task.get_coro())]
+
+
+class TestOutsideCancellation:
+    async def test_a_handler_task_cancelled_before_it_started_is_a_failure_not_a_hang(
+        self,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        cancelled: list[asyncio.Task[Any]] = []
+
+        def factory(
+            loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
+        ) -> asyncio.Task[Any]:
+            task = asyncio.Task(coro, loop=loop, **kwargs)
+            if getattr(coro, "__qualname__", "") == "_tracked" and not cancelled:
+                task.cancel()  # someone else cancels it before its first step
+                cancelled.append(task)
+            return task
+
+        previous = loop.get_task_factory()
+        loop.set_task_factory(factory)
+        try:
+            probe = Probe()
+            mediator = mediator_for(probe, TaskRecorder, OtherTaskRecorder)
+            with pytest.raises(cqrs.EventHandlingError) as caught:
+                await asyncio.wait_for(mediator.send(Place(order_id="1")), timeout=5)
+        finally:
+            loop.set_task_factory(previous)
+        assert len(cancelled) == 1
+        assert len(probe.tasks) == 1  # the other handler ran
+        (failure,) = caught.value.failures
+        assert isinstance(failure.error, asyncio.CancelledError)

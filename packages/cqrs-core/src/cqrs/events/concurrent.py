@@ -12,6 +12,7 @@ still running and waits for their cleanup before the cancellation propagates.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
@@ -38,9 +39,20 @@ else:
 
 
 class _Gate:
-    """The running tasks of one dispatch and a waiter woken when few enough remain."""
+    """The handler tasks of one dispatch and a waiter woken when few enough still run."""
 
-    __slots__ = ("args", "closing", "jobs", "loop", "on_cancelled", "target", "waiter")
+    __slots__ = (
+        "args",
+        "closing",
+        "jobs",
+        "loop",
+        "on_cancelled",
+        "ran",
+        "running",
+        "target",
+        "tasks",
+        "waiter",
+    )
 
     def __init__(
         self,
@@ -48,29 +60,38 @@ class _Gate:
         on_cancelled: Callable[..., None],
         args: tuple[Any, ...],
     ) -> None:
-        self.args = args
         self.loop = loop
-        self.jobs: dict[asyncio.Task[None], Any] = {}
+        self.on_cancelled = on_cancelled
+        self.args = args
+        self.tasks: list[asyncio.Task[None]] = []
+        self.jobs: list[Any] = []
+        self.ran: list[bool] = []  # whether each task's body started
+        self.running = 0
         self.waiter: asyncio.Future[None] | None = None
         self.target = 0
         self.closing = False
-        self.on_cancelled = on_cancelled
 
-    def add(self, task: asyncio.Task[None], job: Any) -> None:
-        self.jobs[task] = job
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        job = self.jobs.pop(task)
-        if task.cancelled() and not self.closing:
-            # Cancelled by something other than this dispatch: a failure of that handler.
-            self.on_cancelled(job, *self.args)
+    def finished(self) -> None:
+        """Called by each handler task as its last step (after the handler's own cleanup)."""
+        self.running -= 1
         waiter = self.waiter
-        if waiter is not None and len(self.jobs) <= self.target and not waiter.done():
+        if waiter is not None and self.running <= self.target and not waiter.done():
             waiter.set_result(None)
 
+    def reaped(self, task: asyncio.Task[None]) -> None:
+        """Done-callback of a task that had not started when spawned.
+
+        A task cancelled before its first step never runs its body, so it cannot
+        report its end itself: account for it here.
+        """
+        index = self.tasks.index(task)
+        if not self.ran[index]:
+            if not self.closing:
+                self.on_cancelled(self.jobs[index], *self.args)
+            self.finished()
+
     async def wait(self, target: int) -> None:
-        """Return once at most `target` tasks are still running."""
+        """Return once at most `target` handler tasks are still running."""
         self.target = target
         self.waiter = self.loop.create_future()
         try:
@@ -79,15 +100,31 @@ class _Gate:
             self.waiter = None
 
     async def close(self) -> None:
-        """Cancel the tasks still running and wait until each has finished its cleanup."""
+        """Cancel the handler tasks still running and wait until each has finished."""
         self.closing = True
-        for task in self.jobs:
+        pending = [task for task in self.tasks if not task.done()]
+        for task in pending:
             task.cancel()
-        while self.jobs:
-            try:
-                await asyncio.wait(list(self.jobs))
-            except asyncio.CancelledError:
-                continue  # cancelled again while cleaning up: still wait for the children
+        while pending:
+            # Cancelled again while cleaning up: still wait for the children.
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait(pending)
+            pending = [task for task in pending if not task.done()]
+
+
+async def _tracked(
+    gate: _Gate, run: Callable[..., Coroutine[Any, Any, None]], job: Any, index: int
+) -> None:
+    # The task's whole body: the gate learns of the end without a done-callback round.
+    gate.ran[index] = True
+    try:
+        await run(job, *gate.args)
+    except asyncio.CancelledError:
+        if not gate.closing:  # cancelled by someone else: a failure of that handler
+            gate.on_cancelled(job, *gate.args)
+        raise
+    finally:
+        gate.finished()
 
 
 async def run_concurrently(
@@ -106,15 +143,17 @@ async def run_concurrently(
     gate = _Gate(loop, on_cancelled, args)
     try:
         for job in jobs:
-            if len(gate.jobs) >= limit:
+            if gate.running >= limit:
                 await gate.wait(limit - 1)
-            task = _spawn(loop, run(job, *args))
-            if task.done():  # an eager task that never suspended
-                if task.cancelled():
-                    on_cancelled(job, *args)
-            else:
-                gate.add(task, job)
-        if gate.jobs:
+            index = len(gate.tasks)
+            gate.running += 1
+            gate.jobs.append(job)
+            gate.ran.append(False)
+            task = _spawn(loop, _tracked(gate, run, job, index))
+            gate.tasks.append(task)
+            if not gate.ran[index]:  # not started eagerly: it could be cancelled unstarted
+                task.add_done_callback(gate.reaped)
+        if gate.running:
             await gate.wait(0)
     except BaseException:
         await gate.close()
