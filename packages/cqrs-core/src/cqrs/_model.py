@@ -79,11 +79,13 @@ class DataModel:
         return data
 
     @classmethod
-    def from_dict(cls, **kwargs: Any) -> Self:
+    def from_dict(cls, /, **kwargs: Any) -> Self:
         """Build an object from the output of `to_dict` (or from already typed values).
 
-        Unknown keys are ignored, so that older readers accept newer messages. A missing
-        required field or a value that cannot be converted raises `cqrs.DecodeError`.
+        Every value is validated against its field's annotation (nested models, containers
+        and unions included); unknown keys are ignored, so that older readers accept newer
+        messages. A missing required field or a bad value raises `cqrs.DecodeError` naming
+        the class, the field, the path of the value (`items[2].qty`) and the value.
         """
         result: Self = _codec.decode_record(cls, _codec.record_plans(cls)[1], kwargs)
         return result
@@ -106,6 +108,10 @@ class DataModel:
         with contextlib.suppress(TypeError):  # unhashable arguments: usable, just not cached
             _SPECIALISED[cls, args] = specialised
         return specialised
+
+
+# Nested models whose `from_dict` is this one are decoded by their plan directly.
+setattr(vars(DataModel)["from_dict"].__func__, _codec.PLAN_DECODER_ATTR, True)
 
 
 def _capture_scope(cls: type) -> None:
