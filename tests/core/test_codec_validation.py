@@ -310,3 +310,13 @@ class TestErrorChain:
             Simple.from_dict(**simple(id="not-a-uuid"))
         assert isinstance(caught.value.__cause__, ValueError)
         assert "badly formed" in str(caught.value.__cause__)
+
+
+class TestAwkwardFieldNames:
+    def test_fields_named_cls_and_self_round_trip(self) -> None:
+        class Awkward(cqrs.Request):
+            cls: str
+            self: int
+
+        original = Awkward(cls="c", self=1)
+        assert Awkward.from_dict(**original.to_dict()) == original

@@ -63,7 +63,7 @@ class WireModel(pydantic.BaseModel, metaclass=_ModelProtocolMeta):
         return data
 
     @classmethod
-    def from_dict(cls, **kwargs: Any) -> Self:
+    def from_dict(cls, /, **kwargs: Any) -> Self:
         """Validate the output of `to_dict` (of either flavour) into a model.
 
         Unknown keys are ignored (unless the model's config says otherwise); invalid data
