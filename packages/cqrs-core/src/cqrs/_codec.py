@@ -182,7 +182,7 @@ def _decode_fields(cls: type, plan: DecodePlan, data: cabc.Mapping[str, Any], ne
         elif value is None:
             if not nullable:
                 raise Invalid(
-                    f"None is not allowed here: declare `{name}: ... | None` to accept it", None
+                    f"None is not allowed here (declare `{name}: ... | None` to accept it)", None
                 ).at("." + name)
         elif dec is not None:
             try:
@@ -452,7 +452,7 @@ def _sequence(kind: Callable[[Any], Any], item: Any) -> tuple[Codec, Codec]:
 
     def decode(value: Any) -> Any:
         if not isinstance(value, _ITERABLES):
-            raise Invalid(f"expected a list, got {_validate.kind_of(value)}", value)
+            raise Invalid("expected a list", value)
         if dec_item is passthrough:
             return kind(value)
         items = _items(dec_item, value)
@@ -506,7 +506,7 @@ def _mapping(key: Any, value: Any) -> tuple[Codec, Codec]:
 
     def decode(data: Any) -> Any:
         if not isinstance(data, cabc.Mapping):
-            raise Invalid(f"expected an object (mapping), got {_validate.kind_of(data)}", data)
+            raise Invalid("expected an object (mapping)", data)
         if dec_key is passthrough and dec_value is passthrough:
             return dict(data)
         out = {}

@@ -68,7 +68,9 @@ class Invalid(ValueError):
 
     def describe(self) -> str:
         """`where: reason (got value)`, as shown in nested messages and in `DecodeError`."""
-        return f"{self.where() or '<value>'}: {self.reason}; got {_repr.repr(self.value)}"
+        value = self.value
+        got = "None" if value is None else f"{kind_of(value)} {_repr.repr(value)}"
+        return f"{self.where() or '<value>'}: {self.reason}, got {got}"
 
 
 #: What a decoder may raise for a bad value: `Invalid`, or an error of a constructor it
@@ -88,7 +90,7 @@ def decode_int(value: Any) -> Any:
     """An int, but not a bool (JSON `true` is not a number) nor a numeric string."""
     if isinstance(value, int) and type(value) is not bool:
         return value
-    raise Invalid(f"expected an int, got {kind_of(value)}", value)
+    raise Invalid("expected an int", value)
 
 
 def decode_float(value: Any) -> Any:
@@ -97,28 +99,28 @@ def decode_float(value: Any) -> Any:
         return value
     if isinstance(value, (int, float)) and type(value) is not bool:
         return float(value)
-    raise Invalid(f"expected a number, got {kind_of(value)}", value)
+    raise Invalid("expected a number", value)
 
 
 def decode_str(value: Any) -> Any:
     """A str; numbers are not turned into text."""
     if isinstance(value, str):
         return value
-    raise Invalid(f"expected a string, got {kind_of(value)}", value)
+    raise Invalid("expected a string", value)
 
 
 def decode_bool(value: Any) -> Any:
     """`True` or `False` only: 0, 1, "true" are refused."""
     if type(value) is bool:
         return value
-    raise Invalid(f"expected a bool, got {kind_of(value)}", value)
+    raise Invalid("expected a bool", value)
 
 
 def decode_none(value: Any) -> Any:
     """Only `None` (an annotation of `None`)."""
     if value is None:
         return value
-    raise Invalid(f"expected null (None), got {kind_of(value)}", value)
+    raise Invalid("expected null (None)", value)
 
 
 def int_key(value: Any) -> Any:
@@ -138,7 +140,7 @@ def iso_decoder(kind: Any) -> Callable[[Any], Any]:
         if isinstance(value, kind) and (kind is not dt.date or not isinstance(value, dt.datetime)):
             return value
         if not isinstance(value, str):
-            raise Invalid(f"expected an ISO 8601 string, got {kind_of(value)}", value)
+            raise Invalid("expected an ISO 8601 string", value)
         if value.endswith(("Z", "z")):  # fromisoformat accepts "Z" only from Python 3.11
             value = value[:-1] + "+00:00"
         return kind.fromisoformat(value)
@@ -151,7 +153,7 @@ def decode_uuid(value: Any) -> uuid.UUID:
     if isinstance(value, uuid.UUID):
         return value
     if not isinstance(value, str):
-        raise Invalid(f"expected a UUID string, got {kind_of(value)}", value)
+        raise Invalid("expected a UUID string", value)
     return uuid.UUID(value)
 
 
@@ -160,7 +162,7 @@ def decode_seconds(value: Any) -> dt.timedelta:
     if isinstance(value, dt.timedelta):
         return value
     if not isinstance(value, (int, float)) or type(value) is bool:
-        raise Invalid(f"expected a number of seconds, got {kind_of(value)}", value)
+        raise Invalid("expected a number of seconds", value)
     return dt.timedelta(seconds=value)
 
 
@@ -171,7 +173,7 @@ def decode_decimal(value: Any) -> decimal.Decimal:
     if isinstance(value, float):
         return decimal.Decimal(repr(value))  # the shortest repr, not the binary expansion
     if not isinstance(value, (str, int)) or type(value) is bool:
-        raise Invalid(f"expected a decimal string, got {kind_of(value)}", value)
+        raise Invalid("expected a decimal string", value)
     return decimal.Decimal(value)
 
 
@@ -180,7 +182,7 @@ def decode_bytes(value: Any) -> bytes:
     if isinstance(value, bytes):
         return value
     if not isinstance(value, str):
-        raise Invalid(f"expected a base64 string, got {kind_of(value)}", value)
+        raise Invalid("expected a base64 string", value)
     return base64.b64decode(value, validate=True)
 
 
