@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import gc
 import uuid
+import weakref
 from typing import Any, Generic, Literal, TypeVar
 
 import pytest
@@ -320,3 +322,64 @@ class TestAwkwardFieldNames:
 
         original = Awkward(cls="c", self=1)
         assert Awkward.from_dict(**original.to_dict()) == original
+
+
+class Blob:
+    """An unrelated local object, to see whether a local model keeps its function's locals."""
+
+
+def _local_box() -> tuple[type[cqrs.Request], weakref.ref[Blob]]:
+    blob = Blob()
+
+    class Item(cqrs.Response):
+        n: int
+
+    class Box(cqrs.Request):
+        item: Item
+        items: list[Item]
+
+    return Box, weakref.ref(blob)
+
+
+class TestLocalModels:
+    def test_request_with_a_local_field_type_decodes(self) -> None:
+        box_class, _ = _local_box()
+        box = box_class.from_dict(item={"n": 1}, items=[{"n": 2}])
+        assert box.to_dict() == {"item": {"n": 1}, "items": [{"n": 2}]}
+
+    def test_local_model_does_not_keep_the_functions_other_locals(self) -> None:
+        box_class, blob = _local_box()
+        gc.collect()
+        assert blob() is None
+        assert box_class.from_dict(item={"n": 1}, items=[]).to_dict()["item"] == {"n": 1}
+
+    def test_local_events_decode_through_the_public_bases(self) -> None:
+        class Payload(cqrs.Response):
+            at: dt.date
+
+        class Happened(cqrs.DomainEvent):
+            payload: Payload
+
+        notification = cqrs.NotificationEvent[Payload]
+        decoded = [
+            Happened.from_dict(payload={"at": "2026-01-02"}).payload,
+            notification.from_dict(event_name="E", topic="t", payload={"at": "2026-01-02"}).payload,
+        ]
+        assert decoded == [Payload(at=dt.date(2026, 1, 2))] * 2
+
+    def test_local_recursive_model_decodes(self) -> None:
+        class Node(cqrs.Response):
+            children: list[Node]
+
+        tree = Node.from_dict(children=[{"children": []}])
+        assert tree == Node(children=[Node(children=[])])
+
+    def test_a_local_name_defined_later_is_explained(self) -> None:
+        class Early(cqrs.Request):
+            late: Late
+
+        class Late(cqrs.Response):
+            n: int
+
+        with pytest.raises(cqrs.DecodeError, match=r"define Late before Early in .*, or at module"):
+            Early.from_dict(late={"n": 1})

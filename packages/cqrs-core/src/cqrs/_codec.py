@@ -27,7 +27,10 @@ from cqrs.exceptions import DecodeError
 
 __all__ = [
     "LOCALNS_ATTR",
+    "PLAN_DECODER_ATTR",
+    "UnresolvedAnnotation",
     "accepts_none",
+    "decode_plan",
     "decode_record",
     "decoder_for",
     "encode_any",
@@ -90,23 +93,39 @@ def typevar_map(cls: type, bindings: cabc.Mapping[Any, Any] | None = None) -> di
     return mapping
 
 
+class UnresolvedAnnotation(TypeError):
+    """A field annotation names something that cannot be found (see `_type_hints`)."""
+
+
 def _type_hints(cls: type) -> dict[str, Any]:
     try:
         return get_type_hints(cls, include_extras=True)
     except NameError:
         pass
-    # Fall back on the module globals plus every class namespace and captured defining scope.
+    # Fall back on the module globals plus every class of the MRO (a model may refer to
+    # itself), its namespace and the local names its defining function lent it.
     localns: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
+        localns[klass.__name__] = klass
         localns.update(klass.__dict__.get(LOCALNS_ATTR) or {})
         localns.update(vars(klass))
     try:
         return get_type_hints(cls, localns=localns, include_extras=True)
     except NameError as exc:
-        raise TypeError(
-            f"cannot resolve the field types of {cls.__qualname__}: {exc}; field types must be "
-            "importable from the module of the class by its first to_dict()/from_dict() call"
-        ) from exc
+        raise UnresolvedAnnotation(_unresolved(cls, exc)) from exc
+
+
+def _unresolved(cls: type, exc: NameError) -> str:
+    name = getattr(exc, "name", None) or str(exc)
+    message = f"cannot resolve the field types of {cls.__qualname__}: {exc}"
+    if "<locals>" in cls.__qualname__:
+        function = cls.__qualname__.rpartition(".<locals>.")[0]
+        return (
+            f"{message}. {cls.__name__} is defined inside {function}(), and a local class "
+            f"can only use the local names that exist when its class statement runs: "
+            f"define {name} before {cls.__name__} in {function}(), or at module level"
+        )
+    return f"{message}; define {name} at module level (or import it) in {cls.__module__}"
 
 
 def field_types(cls: type, bindings: cabc.Mapping[Any, Any] | None = None) -> dict[str, Any]:
@@ -149,6 +168,14 @@ def record_plans(cls: type, key: Any = None) -> tuple[EncodePlan, DecodePlan]:
             decode.append((f.name, exact, None if dec is passthrough else dec, required, nullable))
     plans = _PLANS[key] = (tuple(encode), tuple(decode))
     return plans
+
+
+def decode_plan(cls: type) -> DecodePlan:
+    """`record_plans(cls)[1]`; a field type that cannot be resolved is a `DecodeError`."""
+    try:
+        return record_plans(cls)[1]
+    except UnresolvedAnnotation as exc:
+        raise DecodeError(f"{cls.__qualname__}.from_dict(): {exc}") from exc
 
 
 def decode_record(cls: type, plan: DecodePlan, data: cabc.Mapping[str, Any]) -> Any:

@@ -23,6 +23,8 @@ __all__ = ["DataModel"]
 _FROZEN_ATTR = "__cqrs_frozen__"
 _SPECIALISED: dict[tuple[type, tuple[Any, ...]], type] = {}
 _USES_PARAMETERS: dict[type, bool] = {}
+_MAX_FRAMES = 16
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass_transform(kw_only_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
@@ -87,7 +89,7 @@ class DataModel:
         messages. A missing required field or a bad value raises `cqrs.DecodeError` naming
         the class, the field, the path of the value (`items[2].qty`) and the value.
         """
-        result: Self = _codec.decode_record(cls, _codec.record_plans(cls)[1], kwargs)
+        result: Self = _codec.decode_record(cls, _codec.decode_plan(cls), kwargs)
         return result
 
     @classmethod
@@ -115,16 +117,30 @@ setattr(vars(DataModel)["from_dict"].__func__, _codec.PLAN_DECODER_ATTR, True)
 
 
 def _capture_scope(cls: type) -> None:
-    # A class defined inside a function may annotate its fields with other local names;
-    # keep the function's locals so that the codecs can resolve them later.
-    if "<locals>" not in cls.__qualname__:
+    # A class defined inside a function may annotate its fields with other local names
+    # (as strings, under `from __future__ import annotations`). Keep the objects those
+    # names refer to, and nothing else: holding the frame or its locals would keep every
+    # local of the call alive as long as the class.
+    qualname = cls.__qualname__
+    if "<locals>" not in qualname:
         return
-    function = cls.__qualname__.rpartition(".<locals>.")[0].rpartition(".")[2]
+    function = qualname.rpartition(".<locals>.")[0].rpartition(".")[2]
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_name == "__init_subclass__":
+    # Up the chain of __init_subclass__ calls and metaclass __new__ frames, to the function.
+    for _ in range(_MAX_FRAMES):
+        if frame is None or frame.f_code.co_name == function:
+            break
         frame = frame.f_back  # type: ignore[assignment]
-    if frame is not None and frame.f_code.co_name == function:
-        setattr(cls, _codec.LOCALNS_ATTR, frame.f_locals)
+    if frame is None or frame.f_code.co_name != function:
+        return
+    local = frame.f_locals
+    del frame
+    names = {
+        name
+        for annotation in inspect.get_annotations(cls).values()
+        for name in _NAME.findall(annotation if isinstance(annotation, str) else repr(annotation))
+    }
+    setattr(cls, _codec.LOCALNS_ATTR, {name: local[name] for name in names if name in local})
 
 
 def _inherits_frozen(cls: type) -> bool:
