@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 import enum
 import gc
+import json
 import uuid
 import weakref
 from typing import Any, Generic, Literal, TypeVar
@@ -383,3 +384,59 @@ class TestLocalModels:
 
         with pytest.raises(cqrs.DecodeError, match=r"define Late before Early in .*, or at module"):
             Early.from_dict(late={"n": 1})
+
+
+class Chain(cqrs.Response):
+    n: int = 0
+    child: Chain | None = None
+
+
+class Tree(cqrs.Response):
+    kids: list[Tree]
+
+
+def _chain_json(depth: int, leaf: str = "0") -> str:
+    return '{"child":' * depth + '{"n":' + leaf + "}" + "}" * depth
+
+
+def _deepest(make: Any) -> int:
+    """The deepest nesting `json.loads` parses here (it differs between Python versions)."""
+    low, high = 1, 100_000
+    while low < high:
+        middle = (low + high + 1) // 2
+        try:
+            json.loads(make(middle))
+        except RecursionError:
+            high = middle - 1
+        else:
+            low = middle
+    return low
+
+
+class TestDeepNesting:
+    def test_a_chain_as_deep_as_json_loads_parses_decodes(self) -> None:
+        depth = _deepest(_chain_json)
+        node: Chain | None = Chain.from_dict(**json.loads(_chain_json(depth, leaf="7")))
+        levels = 0
+        while node is not None and node.child is not None:
+            node, levels = node.child, levels + 1
+        assert (levels, node.n if node else None) == (depth, 7)
+
+    def test_a_tree_as_deep_as_json_loads_parses_decodes(self) -> None:
+        depth = _deepest(lambda d: '{"kids":[' * d + "]}" * d)
+        tree = Tree.from_dict(**json.loads('{"kids":[' * depth + "]}" * depth))
+        levels = 1
+        while tree.kids:
+            tree, levels = tree.kids[0], levels + 1
+        assert levels == depth
+
+    def test_a_bad_value_at_the_bottom_is_located(self) -> None:
+        depth = _deepest(_chain_json)
+        with pytest.raises(cqrs.DecodeError) as caught:
+            Chain.from_dict(**json.loads(_chain_json(depth, leaf='"x"')))
+        message = str(caught.value)
+        assert message.startswith("Chain.from_dict(): field 'child' is invalid at child.child.")
+        assert "child" * 3 not in message  # the path is dotted, not run together
+        assert f"...({depth + 1} levels)..." in message
+        assert "child.child.n: expected an int, got str 'x'" in message
+        assert len(message) < 1_000

@@ -160,7 +160,33 @@ def _deepest_json_loads_accepts() -> int:
     return low
 
 
+class Nest(cqrs.Response):
+    inner: Nest | None = None
+
+
+def _nests(depth: int) -> str:
+    return '{"inner":' * depth + "{}" + "}" * depth
+
+
 class TestHostileNesting:
+    @pytest.mark.parametrize("raise_on_error", [False, True])
+    def test_a_recursive_model_as_deep_as_json_allows_is_returned(
+        self, raise_on_error: bool
+    ) -> None:
+        low, high = 1, 100_000
+        while low < high:  # the deepest nesting json.loads parses on this Python
+            middle = (low + high + 1) // 2
+            try:
+                json.loads(_nests(middle))
+            except RecursionError:
+                high = middle - 1
+            else:
+                low = middle
+        # Up to 3.11 json.loads shares the recursion limit with Python frames, so from
+        # inside the deserializer (two frames deeper) it parses a few levels less.
+        result = JsonDeserializer(Nest, raise_on_error=raise_on_error)(_nests(low - 5))
+        assert isinstance(result, Nest)
+
     def test_too_deep_json_returns_an_error_not_a_recursion_error(self) -> None:
         data = _nested(_deepest_json_loads_accepts() + 1)
         result = JsonDeserializer(JoinedEvent)(data)

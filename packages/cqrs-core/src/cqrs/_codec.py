@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from cqrs import _validate
+from cqrs import _deep, _validate
 from cqrs._validate import DECODE_ERRORS, Invalid
 from cqrs.exceptions import DecodeError
 
@@ -184,15 +184,47 @@ def decode_record(cls: type, plan: DecodePlan, data: cabc.Mapping[str, Any]) -> 
     Raises `DecodeError` naming `cls`, the field and the path of the bad value.
     """
     try:
-        return _decode_fields(cls, plan, data, False)
+        try:
+            return _decode_fields(cls, plan, data, False)
+        except _deep.TooDeep:
+            return _decode_bottom_up(cls, plan, data)
     except Invalid as exc:
         raise _validate.decode_error(cls, exc) from (exc.__cause__ or exc)
-    except RecursionError as exc:
-        raise DecodeError(
-            f"{cls.__qualname__}.from_dict(): the data is nested deeper than this "
-            "interpreter's recursion limit allows; refuse such input at the boundary "
-            "(or raise sys.setrecursionlimit if the depth is legitimate)"
-        ) from exc
+    except RecursionError as exc:  # e.g. in the from_dict of a class that is not ours
+        raise _too_deep(cls) from exc
+
+
+def _too_deep(cls: type) -> DecodeError:
+    return DecodeError(
+        f"{cls.__qualname__}.from_dict(): the data is nested deeper than the interpreter's "
+        "recursion limit allows a decoder that is not cqrs's own; refuse such input at the "
+        "boundary (or raise sys.setrecursionlimit if the depth is legitimate)"
+    )
+
+
+def _decode_bottom_up(cls: type, plan: DecodePlan, data: cabc.Mapping[str, Any]) -> Any:
+    # See cqrs._deep: decode the deepest record the stack could not reach first, put the
+    # object in place of its mapping, then resume with the records above it.
+    root, links = _deep.copy_with_links(data)
+    work: list[tuple[type, DecodePlan, dict[str, Any]]] = [(cls, plan, root)]
+    while True:
+        klass, klass_plan, mapping = work[-1]
+        try:
+            obj = _decode_fields(klass, klass_plan, mapping, len(work) > 1)
+        except _deep.TooDeep as signal:
+            inner_cls, inner_key, inner = signal.args
+            if inner is mapping or id(inner) not in links:  # no progress: give up cleanly
+                raise _too_deep(cls) from None
+            work.append((inner_cls, record_plans(inner_cls, inner_key)[1], inner))
+            continue
+        except Invalid as exc:
+            exc.path.extend(_deep.prefix(links, mapping))
+            raise
+        work.pop()
+        if not work:
+            return obj
+        _, parent, key = links[id(mapping)]
+        parent[key] = obj
 
 
 def _decode_fields(cls: type, plan: DecodePlan, data: cabc.Mapping[str, Any], nested: bool) -> Any:
@@ -232,7 +264,10 @@ def _record_codecs(cls: type, key: Any) -> tuple[Codec, Codec]:
             return value
         if not isinstance(value, cabc.Mapping):
             raise Invalid(f"expected an object (mapping) for {cls.__qualname__}", value)
-        return _decode_fields(cls, record_plans(cls, key)[1], value, True)
+        try:
+            return _decode_fields(cls, record_plans(cls, key)[1], value, True)
+        except RecursionError:  # no stack left: decode_record goes on from a shallow one
+            raise _deep.TooDeep(cls, key, value) from None
 
     return encode, decode
 

@@ -43,6 +43,7 @@ __all__ = [
 _repr = reprlib.Repr()
 _repr.maxstring = _repr.maxother = 80
 _INT_TEXT = re.compile(r"-?[0-9]+")
+_LONGEST_PATH = 200
 
 
 class Invalid(ValueError):
@@ -64,7 +65,11 @@ class Invalid(ValueError):
 
     def where(self) -> str:
         """The path from the top-level object, e.g. `items[2].qty`."""
-        return "".join(reversed(self.path)).lstrip(".")
+        path = "".join(reversed(self.path)).lstrip(".")
+        if len(path) <= _LONGEST_PATH:
+            return path
+        # Deeply nested input must not turn into a message as long as itself.
+        return f"{path[:80]}...({len(self.path)} levels)...{path[-100:]}"
 
     def describe(self) -> str:
         """`where: reason (got value)`, as shown in nested messages and in `DecodeError`."""
