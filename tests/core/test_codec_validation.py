@@ -9,6 +9,7 @@ import gc
 import json
 import uuid
 import weakref
+from collections.abc import Callable
 from typing import Any, Generic, Literal, TypeVar
 
 import pytest
@@ -399,39 +400,28 @@ def _chain_json(depth: int, leaf: str = "0") -> str:
     return '{"child":' * depth + '{"n":' + leaf + "}" + "}" * depth
 
 
-def _deepest(make: Any) -> int:
-    """The deepest nesting `json.loads` parses here (it differs between Python versions)."""
-    low, high = 1, 100_000
-    while low < high:
-        middle = (low + high + 1) // 2
-        try:
-            json.loads(make(middle))
-        except RecursionError:
-            high = middle - 1
-        else:
-            low = middle
-    return low
+DeepestJson = Callable[[Callable[[int], str]], int]
 
 
 class TestDeepNesting:
-    def test_a_chain_as_deep_as_json_loads_parses_decodes(self) -> None:
-        depth = _deepest(_chain_json)
+    def test_a_chain_as_deep_as_json_loads_parses_decodes(self, deepest_json: DeepestJson) -> None:
+        depth = deepest_json(_chain_json)
         node: Chain | None = Chain.from_dict(**json.loads(_chain_json(depth, leaf="7")))
         levels = 0
         while node is not None and node.child is not None:
             node, levels = node.child, levels + 1
         assert (levels, node.n if node else None) == (depth, 7)
 
-    def test_a_tree_as_deep_as_json_loads_parses_decodes(self) -> None:
-        depth = _deepest(lambda d: '{"kids":[' * d + "]}" * d)
+    def test_a_tree_as_deep_as_json_loads_parses_decodes(self, deepest_json: DeepestJson) -> None:
+        depth = deepest_json(lambda d: '{"kids":[' * d + "]}" * d)
         tree = Tree.from_dict(**json.loads('{"kids":[' * depth + "]}" * depth))
         levels = 1
         while tree.kids:
             tree, levels = tree.kids[0], levels + 1
         assert levels == depth
 
-    def test_a_bad_value_at_the_bottom_is_located(self) -> None:
-        depth = _deepest(_chain_json)
+    def test_a_bad_value_at_the_bottom_is_located(self, deepest_json: DeepestJson) -> None:
+        depth = deepest_json(_chain_json)
         with pytest.raises(cqrs.DecodeError) as caught:
             Chain.from_dict(**json.loads(_chain_json(depth, leaf='"x"')))
         message = str(caught.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ class Joined(cqrs.Response):
 
 
 JoinedEvent = cqrs.NotificationEvent[Joined]
+DeepestJson = Callable[[Callable[[int], str]], int]
 
 BAD_INPUTS = {
     "bad-json": b"{not json",
@@ -147,19 +149,6 @@ def _nested(depth: int) -> str:
     return '{"a":' * depth + "1" + "}" * depth
 
 
-def _deepest_json_loads_accepts() -> int:
-    low, high = 1, 100_000
-    while low < high:
-        middle = (low + high + 1) // 2
-        try:
-            json.loads(_nested(middle))
-        except RecursionError:
-            high = middle - 1
-        else:
-            low = middle
-    return low
-
-
 class Nest(cqrs.Response):
     inner: Nest | None = None
 
@@ -171,36 +160,28 @@ def _nests(depth: int) -> str:
 class TestHostileNesting:
     @pytest.mark.parametrize("raise_on_error", [False, True])
     def test_a_recursive_model_as_deep_as_json_allows_is_returned(
-        self, raise_on_error: bool
+        self, raise_on_error: bool, deepest_json: DeepestJson
     ) -> None:
-        low, high = 1, 100_000
-        while low < high:  # the deepest nesting json.loads parses on this Python
-            middle = (low + high + 1) // 2
-            try:
-                json.loads(_nests(middle))
-            except RecursionError:
-                high = middle - 1
-            else:
-                low = middle
+        depth = deepest_json(_nests)
         # Up to 3.11 json.loads shares the recursion limit with Python frames, so from
         # inside the deserializer (two frames deeper) it parses a few levels less.
-        result = JsonDeserializer(Nest, raise_on_error=raise_on_error)(_nests(low - 5))
+        result = JsonDeserializer(Nest, raise_on_error=raise_on_error)(_nests(depth - 5))
         assert isinstance(result, Nest)
 
-    def test_too_deep_json_returns_an_error_not_a_recursion_error(self) -> None:
-        data = _nested(_deepest_json_loads_accepts() + 1)
+    def test_too_deep_json_returns_an_error_not_a_recursion_error(
+        self, deepest_json: DeepestJson
+    ) -> None:
+        data = _nested(deepest_json(_nested) + 1)
         result = JsonDeserializer(JoinedEvent)(data)
         assert isinstance(result, DeserializeJsonError)
         assert "nested too deeply" in result.error_message
 
-    def test_too_deep_json_raises_deserialize_error(self) -> None:
-        data = _nested(_deepest_json_loads_accepts() + 1)
+    def test_too_deep_json_raises_deserialize_error(self, deepest_json: DeepestJson) -> None:
+        data = _nested(deepest_json(_nested) + 1)
         with pytest.raises(DeserializeError, match="nested too deeply"):
             JsonDeserializer(JoinedEvent, raise_on_error=True)(data)
 
-    def test_deep_json_in_an_ignored_key_is_accepted(self) -> None:
+    def test_deep_json_in_an_ignored_key_is_accepted(self, deepest_json: DeepestJson) -> None:
         body: dict[str, Any] = {"user_id": "u", "meeting_id": 1}
-        text = (
-            json.dumps(body)[:-1] + ', "extra": ' + _nested(_deepest_json_loads_accepts() - 5) + "}"
-        )
+        text = json.dumps(body)[:-1] + ', "extra": ' + _nested(deepest_json(_nested) - 5) + "}"
         assert JsonDeserializer(Joined)(text) == Joined(user_id="u", meeting_id=1)
