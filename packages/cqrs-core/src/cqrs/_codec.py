@@ -19,28 +19,23 @@ import types
 import typing
 import uuid
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from cqrs import _deep, _validate
+from cqrs._hints import UnresolvedAnnotation, accepts_none, field_types, unwrap
 from cqrs._validate import DECODE_ERRORS, Invalid
 from cqrs.exceptions import DecodeError
 
 __all__ = [
-    "LOCALNS_ATTR",
     "PLAN_DECODER_ATTR",
-    "UnresolvedAnnotation",
-    "accepts_none",
     "decode_plan",
     "decode_record",
     "decoder_for",
     "encode_any",
     "encode_pydantic",
     "encoder_for",
-    "field_types",
     "passthrough",
     "record_plans",
-    "substitute",
-    "typevar_map",
 ]
 
 Codec = Callable[[Any], Any]
@@ -48,9 +43,6 @@ EncodePlan = tuple[tuple[str, "Codec | None"], ...]
 #: Per field: name, a type whose instances are taken as they are, the decoder (None: take
 #: anything), whether the field is required, whether None is accepted.
 DecodePlan = tuple[tuple[str, "type | None", "Codec | None", bool, bool], ...]
-
-#: Class attribute holding the namespace a class was defined in (set for function-local classes).
-LOCALNS_ATTR = "__cqrs_localns__"
 
 _NoneType = type(None)
 _SCALARS = (_NoneType, bool, int, float, str)
@@ -64,75 +56,6 @@ _ITERABLES = (list, tuple, set, frozenset)
 def passthrough(value: Any) -> Any:
     """Identity codec: the value already is its own wire form (plans copy it directly)."""
     return value
-
-
-# -- type resolution -------------------------------------------------------------------------
-
-
-def substitute(tp: Any, bindings: cabc.Mapping[Any, Any]) -> Any:
-    """Replace the type variables inside `tp` by their bindings (unbound ones stay)."""
-    if isinstance(tp, TypeVar):
-        return bindings.get(tp, tp)
-    if not bindings or get_origin(tp) is None or not getattr(tp, "__parameters__", None):
-        return tp  # a class (even a generic one) or an alias without type variables
-    if get_origin(tp) in _UNIONS:  # `X | T` cannot always be subscripted; rebuild it
-        return Union[tuple(substitute(arg, bindings) for arg in get_args(tp))]  # noqa: UP007
-    return tp[tuple(bindings.get(p, p) for p in tp.__parameters__)]
-
-
-def typevar_map(cls: type, bindings: cabc.Mapping[Any, Any] | None = None) -> dict[Any, Any]:
-    """Bind the type variables of `cls`'s bases by walking `__orig_bases__` through the MRO."""
-    mapping: dict[Any, Any] = dict(bindings or {})
-    for klass in cls.__mro__:  # most derived first, so its bindings feed the bases' ones
-        for base in klass.__dict__.get("__orig_bases__", ()):
-            params = getattr(get_origin(base), "__parameters__", ())
-            args = get_args(base)
-            if params and len(params) == len(args):
-                for param, arg in zip(params, args, strict=True):
-                    mapping.setdefault(param, substitute(arg, mapping))
-    return mapping
-
-
-class UnresolvedAnnotation(TypeError):
-    """A field annotation names something that cannot be found (see `_type_hints`)."""
-
-
-def _type_hints(cls: type) -> dict[str, Any]:
-    try:
-        return get_type_hints(cls, include_extras=True)
-    except NameError:
-        pass
-    # Fall back on the module globals plus every class of the MRO (a model may refer to
-    # itself), its namespace and the local names its defining function lent it.
-    localns: dict[str, Any] = {}
-    for klass in reversed(cls.__mro__):
-        localns[klass.__name__] = klass
-        localns.update(klass.__dict__.get(LOCALNS_ATTR) or {})
-        localns.update(vars(klass))
-    try:
-        return get_type_hints(cls, localns=localns, include_extras=True)
-    except NameError as exc:
-        raise UnresolvedAnnotation(_unresolved(cls, exc)) from exc
-
-
-def _unresolved(cls: type, exc: NameError) -> str:
-    name = getattr(exc, "name", None) or str(exc)
-    message = f"cannot resolve the field types of {cls.__qualname__}: {exc}"
-    if "<locals>" in cls.__qualname__:
-        function = cls.__qualname__.rpartition(".<locals>.")[0]
-        return (
-            f"{message}. {cls.__name__} is defined inside {function}(), and a local class "
-            f"can only use the local names that exist when its class statement runs: "
-            f"define {name} before {cls.__name__} in {function}(), or at module level"
-        )
-    return f"{message}; define {name} at module level (or import it) in {cls.__module__}"
-
-
-def field_types(cls: type, bindings: cabc.Mapping[Any, Any] | None = None) -> dict[str, Any]:
-    """Resolved annotation of every dataclass field of `cls`, with type variables bound."""
-    hints = _type_hints(cls)
-    mapping = typevar_map(cls, bindings)
-    return {f.name: substitute(hints.get(f.name, Any), mapping) for f in dataclasses.fields(cls)}
 
 
 # -- records (dataclasses and data models) -----------------------------------------------------
@@ -163,7 +86,7 @@ def record_plans(cls: type, key: Any = None) -> tuple[EncodePlan, DecodePlan]:
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             # A default of None declares the field optional, whatever its annotation says.
             nullable = f.default is None or accepts_none(hints[f.name])
-            tp = _unwrap(hints[f.name])
+            tp = unwrap(hints[f.name])
             exact = tp if isinstance(tp, type) and get_origin(tp) is None else None
             decode.append((f.name, exact, None if dec is passthrough else dec, required, nullable))
     plans = _PLANS[key] = (tuple(encode), tuple(decode))
@@ -404,17 +327,6 @@ def _codecs(tp: Any) -> tuple[Codec, Codec]:
         return _build(tp)
 
 
-def accepts_none(tp: Any) -> bool:
-    """Whether annotation `tp` admits None (`Any`, `X | None`, `Literal[None]`, a type var)."""
-    tp = _unwrap(tp)
-    if tp is Any or tp is object or tp is None or tp is _NoneType or isinstance(tp, TypeVar):
-        return True
-    origin = get_origin(tp)
-    if origin in _UNIONS:
-        return any(accepts_none(arg) for arg in get_args(tp))
-    return origin is Literal and None in get_args(tp)
-
-
 _SCALAR_DECODERS: dict[Any, Codec] = {
     None: _validate.decode_none,
     _NoneType: _validate.decode_none,
@@ -425,18 +337,8 @@ _SCALAR_DECODERS: dict[Any, Codec] = {
 }
 
 
-def _unwrap(tp: Any) -> Any:
-    while True:
-        if isinstance(tp, typing.NewType):
-            tp = tp.__supertype__
-        elif get_origin(tp) in (typing.Annotated, typing.Final):
-            tp = get_args(tp)[0]
-        else:
-            return tp
-
-
 def _build(tp: Any) -> tuple[Codec, Codec]:
-    tp = _unwrap(tp)
+    tp = unwrap(tp)
     if tp is Any or tp is object or isinstance(tp, TypeVar):
         return encode_any, passthrough
     if tp is None or tp in _SCALARS:
@@ -546,7 +448,7 @@ def _fixed_tuple(items: tuple[Any, ...]) -> tuple[Codec, Codec]:
 
 
 def _key_decoder(tp: Any, decode: Codec) -> Codec:
-    tp = _unwrap(tp)
+    tp = unwrap(tp)
     if tp is int:  # JSON turns every key into a string
         return _validate.int_key
     if tp is float:
@@ -604,7 +506,7 @@ def _union(members: tuple[Any, ...]) -> tuple[Codec, Codec]:
     exact_enc: dict[Any, Codec] = {}
     exact_dec: dict[Any, Codec] = {}
     for member, (enc, dec) in zip(others, pairs, strict=True):
-        base = _unwrap(member)
+        base = unwrap(member)
         cls = get_origin(base) or base
         for key in (_WIRE_CLASS.get(cls, cls), cls):
             if isinstance(key, type):

@@ -14,7 +14,7 @@ import sys
 import types
 from typing import Any, TypeVar, get_origin
 
-from cqrs import _codec
+from cqrs import _codec, _hints
 from cqrs._typing import Self, dataclass_transform
 
 __all__ = ["DataModel"]
@@ -140,7 +140,7 @@ def _capture_scope(cls: type) -> None:
         for annotation in inspect.get_annotations(cls).values()
         for name in _NAME.findall(annotation if isinstance(annotation, str) else repr(annotation))
     }
-    setattr(cls, _codec.LOCALNS_ATTR, {name: local[name] for name in names if name in local})
+    setattr(cls, _hints.LOCALNS_ATTR, {name: local[name] for name in names if name in local})
 
 
 def _inherits_frozen(cls: type) -> bool:
@@ -172,7 +172,7 @@ def _uses_parameters(cls: type) -> bool:
         cached = False
     else:
         try:
-            hints = _codec.field_types(cls)
+            hints = _hints.field_types(cls)
             cached = any(_mentions(tp, params) for tp in hints.values())
         except TypeError:  # forward references not defined yet: look for the names instead
             names = re.compile(r"\b(?:%s)\b" % "|".join(p.__name__ for p in params))  # noqa: UP031
