@@ -403,6 +403,14 @@ def _chain_json(depth: int, leaf: str = "0") -> str:
 DeepestJson = Callable[[Callable[[int], str]], int]
 
 
+class OwnDecoder(cqrs.Response):
+    child: OwnDecoder | None = None
+
+    @classmethod
+    def from_dict(cls, /, **kwargs: Any) -> OwnDecoder:
+        return super().from_dict(**kwargs)  # not the plan decoder: recursion goes through here
+
+
 class TestDeepNesting:
     def test_a_chain_as_deep_as_json_loads_parses_decodes(self, deepest_json: DeepestJson) -> None:
         depth = deepest_json(_chain_json)
@@ -430,3 +438,11 @@ class TestDeepNesting:
         assert f"...({depth + 1} levels)..." in message
         assert "child.child.n: expected an int, got str 'x'" in message
         assert len(message) < 1_000
+
+    def test_too_deep_for_a_models_own_from_dict_is_a_short_decode_error(
+        self, deepest_json: DeepestJson
+    ) -> None:
+        depth = deepest_json(_chain_json)
+        with pytest.raises(cqrs.DecodeError, match="nested deeper than") as caught:
+            OwnDecoder.from_dict(**json.loads(_chain_json(depth)))
+        assert len(str(caught.value)) < 2_000

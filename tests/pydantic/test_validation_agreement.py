@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -92,7 +93,17 @@ class TestAgreement:
         assert type(PDValues.from_dict(**GOOD).ratio) is float
 
 
+class PDNode(cqrs.pydantic.Response):
+    child: PDNode | None = None
+
+
 class TestPydanticFromDict:
+    def test_nesting_deeper_than_pydantic_parses_is_a_decode_error(self) -> None:
+        depth = 500  # within json.loads's reach on every supported Python, beyond pydantic's
+        data = json.loads('{"child":' * depth + "null" + "}" * depth)
+        with pytest.raises(cqrs.DecodeError, match="recursion limit"):
+            PDNode.from_dict(**data)
+
     def test_fields_named_cls_and_self_round_trip(self) -> None:
         class Awkward(cqrs.pydantic.Request):
             cls: str

@@ -117,8 +117,12 @@ def decode_record(cls: type, plan: DecodePlan, data: cabc.Mapping[str, Any]) -> 
         raise _too_deep(cls) from exc
 
 
+class _DepthError(DecodeError):
+    """Data too deep for a nested class's own `from_dict`: reported once, at the top."""
+
+
 def _too_deep(cls: type) -> DecodeError:
-    return DecodeError(
+    return _DepthError(
         f"{cls.__qualname__}.from_dict(): the data is nested deeper than the interpreter's "
         "recursion limit allows a decoder that is not cqrs's own; refuse such input at the "
         "boundary (or raise sys.setrecursionlimit if the depth is legitimate)"
@@ -245,7 +249,12 @@ def _object_codecs(cls: type, key: Any) -> tuple[Codec, Codec] | None:
                 return value
             if not isinstance(value, cabc.Mapping):
                 raise Invalid(f"expected an object (mapping) for {cls.__qualname__}", value)
-            return cls.from_dict(**value)  # type: ignore[attr-defined]
+            try:
+                return cls.from_dict(**value)  # type: ignore[attr-defined]
+            except _DepthError as exc:
+                # Through the decoders above as what it is, to the outermost decode_record:
+                # one short error, not one message per level wrapping the next.
+                raise RecursionError(str(exc)) from exc
 
         return _call_to_dict, call_from_dict
     if callable(getattr(cls, "model_dump", None)) and hasattr(cls, "model_validate"):

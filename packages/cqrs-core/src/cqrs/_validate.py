@@ -44,6 +44,7 @@ _repr = reprlib.Repr()
 _repr.maxstring = _repr.maxother = 80
 _INT_TEXT = re.compile(r"-?[0-9]+")
 _LONGEST_PATH = 200
+_LONGEST_REASON = 400
 
 
 class Invalid(ValueError):
@@ -53,6 +54,8 @@ class Invalid(ValueError):
     """
 
     def __init__(self, reason: str, value: Any) -> None:
+        if len(reason) > _LONGEST_REASON:  # e.g. the message of a nested class's own from_dict
+            reason = f"{reason[: _LONGEST_REASON // 2]}...{reason[-_LONGEST_REASON // 2 :]}"
         super().__init__(reason)
         self.reason = reason
         self.value = value
