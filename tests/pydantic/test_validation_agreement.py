@@ -101,7 +101,7 @@ class TestPydanticFromDict:
     def test_nesting_deeper_than_pydantic_parses_is_a_decode_error(self) -> None:
         depth = 500  # within json.loads's reach on every supported Python, beyond pydantic's
         data = json.loads('{"child":' * depth + "null" + "}" * depth)
-        with pytest.raises(cqrs.DecodeError, match="recursion limit"):
+        with pytest.raises(cqrs.DecodeError, match=r"(recursion|serialization depth) limit"):
             PDNode.from_dict(**data)
 
     def test_fields_named_cls_and_self_round_trip(self) -> None:

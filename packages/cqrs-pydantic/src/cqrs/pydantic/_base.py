@@ -18,12 +18,12 @@
 from __future__ import annotations
 
 import inspect
-import json
 import reprlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pydantic
+import pydantic_core
 
 from cqrs import _codec
 from cqrs._typing import Self
@@ -45,7 +45,7 @@ _BY_NAME: dict[str, Any] = (
     if "by_name" in inspect.signature(pydantic.BaseModel.model_validate_json).parameters
     else {}
 )
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 _SHOWN_ERRORS = 3
 _repr = reprlib.Repr()
 _repr.maxstring = _repr.maxother = 60
@@ -78,6 +78,11 @@ class WireModel(pydantic.BaseModel, metaclass=_ModelProtocolMeta):
         """
         try:
             text = _wire_text(kwargs)
+        except RecursionError as exc:
+            raise DecodeError(
+                f"{cls.__qualname__}.from_dict(): the data is nested deeper than the "
+                "recursion limit allows; refuse such input at the boundary"
+            ) from exc
         except (TypeError, ValueError) as exc:
             raise DecodeError(
                 f"{cls.__qualname__}.from_dict(): {exc}; pass the output of to_dict() "
@@ -97,12 +102,16 @@ class WireModel(pydantic.BaseModel, metaclass=_ModelProtocolMeta):
             raise _decode_error(cls, exc) from exc
 
 
-def _wire_text(data: dict[str, Any]) -> str:
-    """`data` as JSON text; typed values (UUIDs, models...) are put in their wire form."""
+def _wire_text(data: dict[str, Any]) -> bytes:
+    """`data` as JSON; values given typed (UUIDs, datetimes, models...) take a JSON form
+    that strict mode reads back as the same value."""
     try:
-        return _JSON.encode(data)  # the usual case: the output of to_dict(), from a message
-    except TypeError:
-        return _JSON.encode(_codec.encode_any(data))
+        return pydantic_core.to_json(data, bytes_mode="base64")
+    except pydantic_core.PydanticSerializationError as exc:
+        if "depth" in str(exc):  # pydantic's nesting limit; no other error class tells it
+            raise RecursionError(str(exc)) from exc
+        # A type pydantic does not know: the core codec's wire form of it.
+        return pydantic_core.to_json(_codec.encode_any(data), bytes_mode="base64")
 
 
 def _is_seconds(error: Mapping[str, Any]) -> bool:
