@@ -9,8 +9,8 @@ import gc
 import json
 import uuid
 import weakref
-from collections.abc import Callable
-from typing import Any, Generic, Literal, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, Generic, Literal, NewType, TypeVar
 
 import pytest
 
@@ -39,6 +39,7 @@ class Simple(cqrs.Request):
     id: uuid.UUID
     when: dt.datetime
     day: dt.date
+    at: dt.time
     money: decimal.Decimal
     blob: bytes
     span: dt.timedelta
@@ -72,6 +73,17 @@ class Choices(cqrs.Request):
     maybe: int | None = None
 
 
+Sku = NewType("Sku", str)
+
+
+class Wrapped(cqrs.Request):
+    count: Annotated[int, "a note"]
+    sku: Sku
+    values: Sequence[float]
+    by_name: Mapping[str, bool]
+    frozen: frozenset[int]
+
+
 class Page(cqrs.Response, Generic[T]):
     items: list[T]
 
@@ -89,6 +101,7 @@ def simple(**changes: Any) -> dict[str, Any]:
         "id": str(uuid.uuid4()),
         "when": "2026-01-02T03:04:05+00:00",
         "day": "2026-01-02",
+        "at": "03:04:05",
         "money": "1.50",
         "blob": "AAE=",
         "span": 1.5,
@@ -157,6 +170,8 @@ class TestSimpleTypes:
             ("when", "yesterday"),
             ("when", 1700000000),
             ("day", "2026-13-01"),
+            ("day", "2026-01-02T03:04:05"),
+            ("at", "25:00"),
             ("money", "lots"),
             ("money", True),
             ("blob", "!!not base64!!"),
@@ -222,6 +237,34 @@ class TestCollections:
     def test_a_list_is_not_a_dict(self) -> None:
         with pytest.raises(cqrs.DecodeError, match=r"at counts: expected an object"):
             Collections.from_dict(**collections(counts=[["a", 1]]))
+
+
+class TestWrappedAndAbstractTypes:
+    GOOD: dict[str, Any] = {
+        "count": 1,
+        "sku": "s",
+        "values": [1.5],
+        "by_name": {"a": True},
+        "frozen": [1],
+    }
+
+    def test_valid_values_decode(self) -> None:
+        decoded = Wrapped.from_dict(**self.GOOD)
+        assert (decoded.values, decoded.frozen) == ([1.5], frozenset({1}))
+
+    @pytest.mark.parametrize(
+        ("field", "bad", "path"),
+        [
+            ("count", "1", "count"),
+            ("sku", 1, "sku"),
+            ("values", [1.5, "2"], r"values\[1\]"),
+            ("by_name", {"a": 1}, r"by_name\['a'\]"),
+            ("frozen", [1, True], r"frozen\[1\]"),
+        ],
+    )
+    def test_the_underlying_type_is_checked(self, field: str, bad: Any, path: str) -> None:
+        with pytest.raises(cqrs.DecodeError, match=rf"invalid at {path}:"):
+            Wrapped.from_dict(**{**self.GOOD, field: bad})
 
 
 class TestUnionsAndLiterals:
