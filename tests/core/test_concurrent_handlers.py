@@ -242,9 +242,7 @@ class TestOutsideCancellation:
         loop = asyncio.get_running_loop()
         cancelled: list[asyncio.Task[Any]] = []
 
-        def factory(
-            loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
-        ) -> asyncio.Task[Any]:
+        def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
             task = asyncio.Task(coro, loop=loop, **kwargs)
             if getattr(coro, "__qualname__", "") == "_tracked" and not cancelled:
                 task.cancel()  # someone else cancels it before its first step

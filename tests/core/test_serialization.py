@@ -1,9 +1,8 @@
-"""JSON serializer and deserializer, and the zlib compressor."""
+"""JSON serializer and the zlib compressor (the deserializer: test_deserializers.py)."""
 
 from __future__ import annotations
 
 import json
-import uuid
 import zlib
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 
 import cqrs
 from cqrs.compressors import Compressor, ZlibCompressor
-from cqrs.deserializers import DeserializeError, Deserializer, JsonDeserializer
 from cqrs.serializers import JsonSerializer, Serializer, serialize_event
 
 
@@ -54,68 +52,6 @@ class TestSerializeEvent:
         assert isinstance(serializer, Serializer)
         event = _event()
         assert serializer(event) == serialize_event(event)
-
-
-class TestJsonDeserializer:
-    def test_round_trips_a_notification_event(self) -> None:
-        event = _event()
-        deserializer = JsonDeserializer(JoinedEvent)
-        restored = deserializer(serialize_event(event))
-        assert restored == event
-        assert isinstance(restored.payload, Joined)
-
-    def test_accepts_text(self) -> None:
-        event = _event()
-        assert JsonDeserializer(JoinedEvent)(serialize_event(event).decode()) == event
-
-    def test_is_a_deserializer(self) -> None:
-        assert isinstance(JsonDeserializer(JoinedEvent), Deserializer)
-
-    @pytest.mark.parametrize(
-        "data",
-        [b"{not json", b"\xff\xfe\x00", b"[1, 2]", b"", b'{"topic": "t"}'],
-        ids=["bad-json", "bad-utf8", "not-an-object", "empty", "missing-fields"],
-    )
-    def test_bad_input_raises_deserialize_error_carrying_it(self, data: bytes) -> None:
-        with pytest.raises(DeserializeError) as caught:
-            JsonDeserializer(JoinedEvent)(data)
-        assert caught.value.data is data
-        assert caught.value.model is JoinedEvent
-        assert "NotificationEvent" in str(caught.value)
-
-    def test_cause_is_chained(self) -> None:
-        with pytest.raises(DeserializeError) as caught:
-            JsonDeserializer(JoinedEvent)(b"{not json")
-        assert isinstance(caught.value.__cause__, json.JSONDecodeError)
-
-    def test_is_a_cqrs_error_and_a_value_error(self) -> None:
-        assert issubclass(DeserializeError, cqrs.CQRSError)
-        assert issubclass(DeserializeError, ValueError)
-
-    def test_raise_on_error_false_returns_the_error(self) -> None:
-        deserializer = JsonDeserializer(JoinedEvent, raise_on_error=False)
-        result = deserializer(b"{not json")
-        assert isinstance(result, DeserializeError)
-        assert result.data == b"{not json"
-
-    def test_raise_on_error_false_still_returns_good_models(self) -> None:
-        event = _event()
-        assert JsonDeserializer(JoinedEvent, raise_on_error=False)(serialize_event(event)) == event
-
-    def test_long_input_is_cut_in_the_message_but_kept_whole(self) -> None:
-        data = b"x" * 10_000
-        with pytest.raises(DeserializeError) as caught:
-            JsonDeserializer(JoinedEvent)(data)
-        assert len(str(caught.value)) < 1_000
-        assert caught.value.data == data
-
-    def test_model_without_from_dict_is_refused(self) -> None:
-        with pytest.raises(TypeError, match="from_dict"):
-            JsonDeserializer(uuid.UUID)  # type: ignore[type-var]
-
-    def test_works_for_any_from_dict_model(self) -> None:
-        restored = JsonDeserializer(Joined)(b'{"user_id":"u","meeting_id":1,"tags":[]}')
-        assert restored == Joined(user_id="u", meeting_id=1, tags=[])
 
 
 class TestZlibCompressor:

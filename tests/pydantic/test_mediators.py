@@ -323,4 +323,4 @@ class TestJsonDeserializer:
         )
         errors = pytest.importorskip("cqrs.deserializers.exceptions")
         with pytest.raises(errors.DeserializeError, match=r"NotificationEvent\[PDProfile\]"):
-            json_module.JsonDeserializer(PDJoined)(b'{"event_name": 1}')
+            json_module.JsonDeserializer(PDJoined, raise_on_error=True)(b'{"event_name": 1}')

@@ -2,8 +2,9 @@
 
 `encoder_for(tp)` and `decoder_for(tp)` inspect an annotation once and return a function
 that converts one value; results are cached per annotation, so a data model pays for
-introspection on its first `to_dict()` / `from_dict()` only. Decoders raise `TypeError` or
-`ValueError`; `decode_record` turns them into a `DecodeError` naming class, field and value.
+introspection on its first `to_dict()` / `from_dict()` only. Decoders validate as they
+convert: they raise `cqrs._validate.Invalid` (or a constructor's `TypeError`/`ValueError`),
+which `decode_record` turns into a `DecodeError` naming class, field, path and value.
 """
 
 from __future__ import annotations
@@ -14,104 +15,47 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
-import reprlib
 import types
 import typing
 import uuid
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
+from cqrs import _deep, _validate
+from cqrs._hints import UnresolvedAnnotation, accepts_none, field_types, unwrap
+from cqrs._validate import DECODE_ERRORS, Invalid
 from cqrs.exceptions import DecodeError
 
 __all__ = [
-    "LOCALNS_ATTR",
+    "PLAN_DECODER_ATTR",
+    "decode_plan",
     "decode_record",
     "decoder_for",
     "encode_any",
     "encode_pydantic",
     "encoder_for",
-    "field_types",
     "passthrough",
     "record_plans",
-    "substitute",
-    "typevar_map",
 ]
 
 Codec = Callable[[Any], Any]
 EncodePlan = tuple[tuple[str, "Codec | None"], ...]
-DecodePlan = tuple[tuple[str, "Codec | None", bool], ...]
-
-#: Class attribute holding the namespace a class was defined in (set for function-local classes).
-LOCALNS_ATTR = "__cqrs_localns__"
+#: Per field: name, a type whose instances are taken as they are, the decoder (None: take
+#: anything), whether the field is required, whether None is accepted.
+DecodePlan = tuple[tuple[str, "type | None", "Codec | None", bool, bool], ...]
 
 _NoneType = type(None)
 _SCALARS = (_NoneType, bool, int, float, str)
-_DECODE_ERRORS = (TypeError, ValueError, ArithmeticError, KeyError, AttributeError)
 _UNIONS = (Union, types.UnionType)
 _LISTS = (list, cabc.Sequence, cabc.MutableSequence)
 _SETS = {set: set, cabc.MutableSet: set, frozenset: frozenset, cabc.Set: frozenset}
 _MAPS = (dict, cabc.Mapping, cabc.MutableMapping)
 _ITERABLES = (list, tuple, set, frozenset)
-_repr = reprlib.Repr()
-_repr.maxstring = _repr.maxother = 80
 
 
 def passthrough(value: Any) -> Any:
     """Identity codec: the value already is its own wire form (plans copy it directly)."""
     return value
-
-
-# -- type resolution -------------------------------------------------------------------------
-
-
-def substitute(tp: Any, bindings: cabc.Mapping[Any, Any]) -> Any:
-    """Replace the type variables inside `tp` by their bindings (unbound ones stay)."""
-    if isinstance(tp, TypeVar):
-        return bindings.get(tp, tp)
-    if not bindings or get_origin(tp) is None or not getattr(tp, "__parameters__", None):
-        return tp  # a class (even a generic one) or an alias without type variables
-    if get_origin(tp) in _UNIONS:  # `X | T` cannot always be subscripted; rebuild it
-        return Union[tuple(substitute(arg, bindings) for arg in get_args(tp))]  # noqa: UP007
-    return tp[tuple(bindings.get(p, p) for p in tp.__parameters__)]
-
-
-def typevar_map(cls: type, bindings: cabc.Mapping[Any, Any] | None = None) -> dict[Any, Any]:
-    """Bind the type variables of `cls`'s bases by walking `__orig_bases__` through the MRO."""
-    mapping: dict[Any, Any] = dict(bindings or {})
-    for klass in cls.__mro__:  # most derived first, so its bindings feed the bases' ones
-        for base in klass.__dict__.get("__orig_bases__", ()):
-            params = getattr(get_origin(base), "__parameters__", ())
-            args = get_args(base)
-            if params and len(params) == len(args):
-                for param, arg in zip(params, args, strict=True):
-                    mapping.setdefault(param, substitute(arg, mapping))
-    return mapping
-
-
-def _type_hints(cls: type) -> dict[str, Any]:
-    try:
-        return get_type_hints(cls, include_extras=True)
-    except NameError:
-        pass
-    # Fall back on the module globals plus every class namespace and captured defining scope.
-    localns: dict[str, Any] = {}
-    for klass in reversed(cls.__mro__):
-        localns.update(klass.__dict__.get(LOCALNS_ATTR) or {})
-        localns.update(vars(klass))
-    try:
-        return get_type_hints(cls, localns=localns, include_extras=True)
-    except NameError as exc:
-        raise TypeError(
-            f"cannot resolve the field types of {cls.__qualname__}: {exc}; field types must be "
-            "importable from the module of the class by its first to_dict()/from_dict() call"
-        ) from exc
-
-
-def field_types(cls: type, bindings: cabc.Mapping[Any, Any] | None = None) -> dict[str, Any]:
-    """Resolved annotation of every dataclass field of `cls`, with type variables bound."""
-    hints = _type_hints(cls)
-    mapping = typevar_map(cls, bindings)
-    return {f.name: substitute(hints.get(f.name, Any), mapping) for f in dataclasses.fields(cls)}
 
 
 # -- records (dataclasses and data models) -----------------------------------------------------
@@ -131,7 +75,7 @@ def record_plans(cls: type, key: Any = None) -> tuple[EncodePlan, DecodePlan]:
         cls, dict(zip(getattr(cls, "__parameters__", ()), get_args(key), strict=False))
     )
     encode: list[tuple[str, Codec | None]] = []
-    decode: list[tuple[str, Codec | None, bool]] = []
+    decode: list[tuple[str, type | None, Codec | None, bool, bool]] = []
     for f in dataclasses.fields(cls):
         try:
             enc, dec = encoder_for(hints[f.name]), decoder_for(hints[f.name])
@@ -140,32 +84,99 @@ def record_plans(cls: type, key: Any = None) -> tuple[EncodePlan, DecodePlan]:
         encode.append((f.name, None if enc is passthrough else enc))
         if f.init:  # init=False fields are computed by the class, never passed in
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-            decode.append((f.name, None if dec is passthrough else dec, required))
+            # A default of None declares the field optional, whatever its annotation says.
+            nullable = f.default is None or accepts_none(hints[f.name])
+            tp = unwrap(hints[f.name])
+            exact = tp if isinstance(tp, type) and get_origin(tp) is None else None
+            decode.append((f.name, exact, None if dec is passthrough else dec, required, nullable))
     plans = _PLANS[key] = (tuple(encode), tuple(decode))
     return plans
 
 
+def decode_plan(cls: type) -> DecodePlan:
+    """`record_plans(cls)[1]`; a field type that cannot be resolved is a `DecodeError`."""
+    try:
+        return record_plans(cls)[1]
+    except UnresolvedAnnotation as exc:
+        raise DecodeError(f"{cls.__qualname__}.from_dict(): {exc}") from exc
+
+
 def decode_record(cls: type, plan: DecodePlan, data: cabc.Mapping[str, Any]) -> Any:
-    """Build `cls` from `data` following `plan`; unknown keys are ignored."""
+    """Build `cls` from `data` following `plan`; unknown keys are ignored.
+
+    Raises `DecodeError` naming `cls`, the field and the path of the bad value.
+    """
+    try:
+        try:
+            return _decode_fields(cls, plan, data, False)
+        except _deep.TooDeep:
+            return _decode_bottom_up(cls, plan, data)
+    except Invalid as exc:
+        raise _validate.decode_error(cls, exc) from (exc.__cause__ or exc)
+    except RecursionError as exc:  # e.g. in the from_dict of a class that is not ours
+        raise _too_deep(cls) from exc
+
+
+class _DepthError(DecodeError):
+    """Data too deep for a nested class's own `from_dict`: reported once, at the top."""
+
+
+def _too_deep(cls: type) -> DecodeError:
+    return _DepthError(
+        f"{cls.__qualname__}.from_dict(): the data is nested deeper than the interpreter's "
+        "recursion limit allows a decoder that is not cqrs's own; refuse such input at the "
+        "boundary (or raise sys.setrecursionlimit if the depth is legitimate)"
+    )
+
+
+def _decode_bottom_up(cls: type, plan: DecodePlan, data: cabc.Mapping[str, Any]) -> Any:
+    # See cqrs._deep: decode the deepest record the stack could not reach first, put the
+    # object in place of its mapping, then resume with the records above it.
+    root, links = _deep.copy_with_links(data)
+    work: list[tuple[type, DecodePlan, dict[str, Any]]] = [(cls, plan, root)]
+    while True:
+        klass, klass_plan, mapping = work[-1]
+        try:
+            obj = _decode_fields(klass, klass_plan, mapping, len(work) > 1)
+        except _deep.TooDeep as signal:
+            inner_cls, inner_key, inner = signal.args
+            if inner is mapping or id(inner) not in links:  # no progress: give up cleanly
+                raise _too_deep(cls) from None
+            work.append((inner_cls, record_plans(inner_cls, inner_key)[1], inner))
+            continue
+        except Invalid as exc:
+            exc.path.extend(_deep.prefix(links, mapping))
+            raise
+        work.pop()
+        if not work:
+            return obj
+        _, parent, key = links[id(mapping)]
+        parent[key] = obj
+
+
+def _decode_fields(cls: type, plan: DecodePlan, data: cabc.Mapping[str, Any], nested: bool) -> Any:
     kwargs: dict[str, Any] = {}
-    for name, dec, required in plan:
+    for name, exact, dec, required, nullable in plan:
         try:
             value = data[name]
         except KeyError:
             if required:
-                raise DecodeError(
-                    f"{cls.__qualname__}.from_dict(): missing required field {name!r} "
-                    f"(got keys {sorted(data)!r}); pass {name}=..."
-                ) from None
+                raise _validate.missing_field(cls, name, data, nested) from None
             continue
-        if dec is not None and value is not None:  # None stays None, whatever the type
+        if type(value) is exact:  # already of the declared class: nothing to check
+            pass
+        elif value is None:
+            if not nullable:
+                raise Invalid(
+                    f"None is not allowed here (declare `{name}: ... | None` to accept it)", None
+                ).at("." + name)
+        elif dec is not None:
             try:
                 value = dec(value)
-            except _DECODE_ERRORS as exc:
-                raise DecodeError(
-                    f"{cls.__qualname__}.from_dict(): field {name!r} cannot be decoded "
-                    f"from {_repr.repr(value)}: {exc}"
-                ) from exc
+            except Invalid as exc:
+                raise exc.at("." + name) from exc.__cause__
+            except DECODE_ERRORS as exc:
+                raise Invalid(str(exc), value).at("." + name) from exc
         kwargs[name] = value
     return cls(**kwargs)
 
@@ -179,10 +190,18 @@ def _record_codecs(cls: type, key: Any) -> tuple[Codec, Codec]:
         if isinstance(value, cls):
             return value
         if not isinstance(value, cabc.Mapping):
-            raise TypeError(f"expected a mapping for {cls.__qualname__}")
-        return decode_record(cls, record_plans(cls, key)[1], value)
+            raise Invalid(f"expected an object (mapping) for {cls.__qualname__}", value)
+        try:
+            return _decode_fields(cls, record_plans(cls, key)[1], value, True)
+        except RecursionError:  # no stack left: decode_record goes on from a shallow one
+            raise _deep.TooDeep(cls, key, value) from None
 
     return encode, decode
+
+
+#: Marks the `from_dict` that only runs the class's decode plan (`DataModel.from_dict`):
+#: a nested class using it is decoded by its plan directly, keeping the path of errors.
+PLAN_DECODER_ATTR = "__cqrs_plan_decoder__"
 
 
 def _call_to_dict(value: Any) -> Any:
@@ -220,16 +239,24 @@ def _with_json_fallback(data: Any, json_data: Any) -> Any:
 
 
 def _object_codecs(cls: type, key: Any) -> tuple[Codec, Codec] | None:
-    if callable(getattr(cls, "to_dict", None)) and callable(getattr(cls, "from_dict", None)):
+    from_dict = getattr(cls, "from_dict", None)
+    if callable(getattr(cls, "to_dict", None)) and callable(from_dict):
+        if dataclasses.is_dataclass(cls) and getattr(from_dict, PLAN_DECODER_ATTR, False):
+            return _call_to_dict, _record_codecs(cls, key)[1]
 
-        def from_dict(value: Any) -> Any:
+        def call_from_dict(value: Any) -> Any:
             if isinstance(value, cls):
                 return value
             if not isinstance(value, cabc.Mapping):
-                raise TypeError(f"expected a mapping for {cls.__qualname__}")
-            return cls.from_dict(**value)  # type: ignore[attr-defined]
+                raise Invalid(f"expected an object (mapping) for {cls.__qualname__}", value)
+            try:
+                return cls.from_dict(**value)  # type: ignore[attr-defined]
+            except _DepthError as exc:
+                # Through the decoders above as what it is, to the outermost decode_record:
+                # one short error, not one message per level wrapping the next.
+                raise RecursionError(str(exc)) from exc
 
-        return _call_to_dict, from_dict
+        return _call_to_dict, call_from_dict
     if callable(getattr(cls, "model_dump", None)) and hasattr(cls, "model_validate"):
 
         def validate(value: Any) -> Any:
@@ -309,22 +336,22 @@ def _codecs(tp: Any) -> tuple[Codec, Codec]:
         return _build(tp)
 
 
-def _unwrap(tp: Any) -> Any:
-    while True:
-        if isinstance(tp, typing.NewType):
-            tp = tp.__supertype__
-        elif get_origin(tp) in (typing.Annotated, typing.Final):
-            tp = get_args(tp)[0]
-        else:
-            return tp
+_SCALAR_DECODERS: dict[Any, Codec] = {
+    None: _validate.decode_none,
+    _NoneType: _validate.decode_none,
+    bool: _validate.decode_bool,
+    int: _validate.decode_int,
+    float: _validate.decode_float,
+    str: _validate.decode_str,
+}
 
 
 def _build(tp: Any) -> tuple[Codec, Codec]:
-    tp = _unwrap(tp)
+    tp = unwrap(tp)
     if tp is Any or tp is object or isinstance(tp, TypeVar):
         return encode_any, passthrough
     if tp is None or tp in _SCALARS:
-        return passthrough, passthrough
+        return passthrough, _SCALAR_DECODERS[tp]
     origin, args = get_origin(tp), get_args(tp)
     if origin is Literal:
         return _literal(args)
@@ -368,11 +395,26 @@ def _literal(values: tuple[Any, ...]) -> tuple[Codec, Codec]:
     def decode(value: Any) -> Any:
         try:
             return allowed[type(value), value]
-        except KeyError:
-            raise ValueError(f"expected one of {list(values)!r}") from None
+        except (KeyError, TypeError):  # TypeError: an unhashable value, e.g. a list
+            raise Invalid(f"expected one of {list(values)!r}", value) from None
 
     plain = all(type(value) in _SCALAR_SET for value in values)
     return (passthrough if plain else encode_any), decode
+
+
+def _items(dec: Codec, values: cabc.Iterable[Any]) -> list[Any]:
+    # A loop rather than a comprehension: the length of `out` is the index of a bad item.
+    out: list[Any] = []
+    append = out.append
+    item: Any = None
+    try:
+        for item in values:
+            append(dec(item))
+    except Invalid as exc:
+        raise exc.at(f"[{len(out)}]") from exc.__cause__
+    except DECODE_ERRORS as exc:
+        raise Invalid(str(exc), item).at(f"[{len(out)}]") from exc
+    return out
 
 
 def _sequence(kind: Callable[[Any], Any], item: Any) -> tuple[Codec, Codec]:
@@ -383,10 +425,11 @@ def _sequence(kind: Callable[[Any], Any], item: Any) -> tuple[Codec, Codec]:
 
     def decode(value: Any) -> Any:
         if not isinstance(value, _ITERABLES):
-            raise TypeError(f"expected a list, got {type(value).__name__}")
+            raise Invalid("expected a list", value)
         if dec_item is passthrough:
             return kind(value)
-        return kind([dec_item(x) for x in value])
+        items = _items(dec_item, value)
+        return items if kind is list else kind(items)
 
     return (list if enc_item is passthrough else encode), decode
 
@@ -399,23 +442,29 @@ def _fixed_tuple(items: tuple[Any, ...]) -> tuple[Codec, Codec]:
 
     def decode(value: Any) -> Any:
         if not isinstance(value, (list, tuple)) or len(value) != len(pairs):
-            raise TypeError(f"expected a list of {len(pairs)} items")
-        return tuple(dec(x) for (_, dec), x in zip(pairs, value, strict=False))
+            raise Invalid(f"expected a list of {len(pairs)} items", value)
+        out = []
+        for index, ((_, dec), x) in enumerate(zip(pairs, value, strict=True)):
+            try:
+                out.append(dec(x))
+            except Invalid as exc:
+                raise exc.at(f"[{index}]") from exc.__cause__
+            except DECODE_ERRORS as exc:
+                raise Invalid(str(exc), x).at(f"[{index}]") from exc
+        return tuple(out)
 
     return encode, decode
 
 
 def _key_decoder(tp: Any, decode: Codec) -> Codec:
-    tp = _unwrap(tp)
-    if tp is int or tp is float:  # JSON turns every key into a string
-
-        def number(key: Any) -> Any:
-            return tp(key) if isinstance(key, str) else key
-
-        return number
+    tp = unwrap(tp)
+    if tp is int:  # JSON turns every key into a string
+        return _validate.int_key
+    if tp is float:
+        return lambda key: _validate.decode_float(float(key) if type(key) is str else key)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         by_text = {str(member.value): member for member in tp}
-        return lambda key: by_text[key] if type(key) is str and key in by_text else tp(key)
+        return lambda key: by_text[key] if type(key) is str and key in by_text else decode(key)
     return decode
 
 
@@ -430,36 +479,25 @@ def _mapping(key: Any, value: Any) -> tuple[Codec, Codec]:
 
     def decode(data: Any) -> Any:
         if not isinstance(data, cabc.Mapping):
-            raise TypeError(f"expected a mapping, got {type(data).__name__}")
+            raise Invalid("expected an object (mapping)", data)
         if dec_key is passthrough and dec_value is passthrough:
             return dict(data)
-        return {dec_key(k): dec_value(v) for k, v in data.items()}
+        out = {}
+        key: Any = None
+        try:
+            for key, item in data.items():
+                out[dec_key(key)] = dec_value(item)
+        except Invalid as exc:
+            raise exc.at(f"[{key!r}]") from exc.__cause__
+        except DECODE_ERRORS as exc:
+            raise Invalid(str(exc), data[key]).at(f"[{key!r}]") from exc
+        return out
 
     return (dict if plain else encode), decode
 
 
-_STRICT: dict[Any, Callable[[Any], bool]] = {
-    int: lambda v: isinstance(v, int) and type(v) is not bool,
-    float: lambda v: isinstance(v, (int, float)) and type(v) is not bool,
-    str: lambda v: isinstance(v, str),
-    bool: lambda v: type(v) is bool,
-}
 _WIRE_CLASS = {cabc.Sequence: list, cabc.MutableSequence: list, cabc.Mapping: dict}
 _WIRE_CLASS.update({cabc.MutableMapping: dict, cabc.Set: frozenset, cabc.MutableSet: set})
-
-
-def _strict(member: Any, decode: Codec) -> Codec:
-    # Union members are tried in turn, so a scalar one must refuse other types.
-    check = _STRICT.get(_unwrap(member)) if decode is passthrough else None
-    if check is None:
-        return decode
-
-    def decode_checked(value: Any) -> Any:
-        if not check(value):
-            raise TypeError(f"{type(value).__name__} is not {member!r}")
-        return value
-
-    return decode_checked
 
 
 def _union(members: tuple[Any, ...]) -> tuple[Codec, Codec]:
@@ -477,13 +515,13 @@ def _union(members: tuple[Any, ...]) -> tuple[Codec, Codec]:
     exact_enc: dict[Any, Codec] = {}
     exact_dec: dict[Any, Codec] = {}
     for member, (enc, dec) in zip(others, pairs, strict=True):
-        base = _unwrap(member)
+        base = unwrap(member)
         cls = get_origin(base) or base
         for key in (_WIRE_CLASS.get(cls, cls), cls):
             if isinstance(key, type):
                 exact_enc.setdefault(key, enc)
                 exact_dec.setdefault(key, dec)
-    tries = [_strict(m, dec) for m, (_, dec) in zip(others, pairs, strict=True)]
+    tries = [dec for _, dec in pairs]
 
     def encode(value: Any) -> Any:
         enc = exact_enc.get(type(value))
@@ -496,70 +534,30 @@ def _union(members: tuple[Any, ...]) -> tuple[Codec, Codec]:
         if dec is not None:
             try:
                 return dec(value)
-            except _DECODE_ERRORS:
+            except DECODE_ERRORS:
                 pass  # e.g. a list for `list[A] | list[B]`: try every member in turn
         errors = []
         for dec in tries:
             try:
                 return dec(value)
-            except _DECODE_ERRORS as exc:
+            except Invalid as exc:
+                errors.append(exc.describe())
+            except DECODE_ERRORS as exc:
                 errors.append(str(exc))
-        raise ValueError(f"no member of {members!r} accepts it ({'; '.join(errors)})")
+        names = " | ".join(_type_label(m) for m in members)
+        raise Invalid(f"no member of {names} accepts it ({'; '.join(errors)})", value)
 
     return encode, decode
 
 
+def _type_label(tp: Any) -> str:
+    return tp.__qualname__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
+
+
 def _enum(tp: type[enum.Enum]) -> tuple[Codec, Codec]:
     if all(type(member.value) in _SCALAR_SET for member in tp):
-        return (lambda member: member.value), tp
-    return (lambda member: encode_any(member.value)), tp
-
-
-def _iso_decoder(kind: Any) -> Codec:
-    def decode(value: Any) -> Any:
-        if isinstance(value, kind) and (kind is not dt.date or not isinstance(value, dt.datetime)):
-            return value
-        if not isinstance(value, str):
-            raise TypeError(f"expected an ISO 8601 string, got {type(value).__name__}")
-        if value.endswith(("Z", "z")):  # fromisoformat accepts "Z" only from Python 3.11
-            value = value[:-1] + "+00:00"
-        return kind.fromisoformat(value)
-
-    return decode
-
-
-def _decode_uuid(value: Any) -> uuid.UUID:
-    if isinstance(value, uuid.UUID):
-        return value
-    if not isinstance(value, str):
-        raise TypeError(f"expected a UUID string, got {type(value).__name__}")
-    return uuid.UUID(value)
-
-
-def _decode_seconds(value: Any) -> dt.timedelta:
-    if isinstance(value, dt.timedelta):
-        return value
-    if not isinstance(value, (int, float)) or type(value) is bool:
-        raise TypeError(f"expected a number of seconds, got {type(value).__name__}")
-    return dt.timedelta(seconds=value)
-
-
-def _decode_decimal(value: Any) -> decimal.Decimal:
-    if isinstance(value, decimal.Decimal):
-        return value
-    if isinstance(value, float):
-        return decimal.Decimal(repr(value))  # the shortest repr, not the binary expansion
-    if not isinstance(value, (str, int)) or type(value) is bool:
-        raise TypeError(f"expected a decimal string, got {type(value).__name__}")
-    return decimal.Decimal(value)
-
-
-def _decode_bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if not isinstance(value, str):
-        raise TypeError(f"expected a base64 string, got {type(value).__name__}")
-    return base64.b64decode(value, validate=True)
+        return (lambda member: member.value), _validate.enum_decoder(tp)
+    return (lambda member: encode_any(member.value)), _validate.enum_decoder(tp)
 
 
 def _isoformat(value: Any) -> str:
@@ -567,11 +565,15 @@ def _isoformat(value: Any) -> str:
 
 
 _SIMPLE: tuple[tuple[type, Codec, Codec], ...] = (
-    (uuid.UUID, str, _decode_uuid),
-    (dt.datetime, _isoformat, _iso_decoder(dt.datetime)),  # before date: a datetime is a date
-    (dt.date, _isoformat, _iso_decoder(dt.date)),
-    (dt.time, _isoformat, _iso_decoder(dt.time)),
-    (dt.timedelta, dt.timedelta.total_seconds, _decode_seconds),
-    (decimal.Decimal, str, _decode_decimal),
-    (bytes, lambda v: base64.b64encode(v).decode("ascii"), _decode_bytes),
+    (uuid.UUID, str, _validate.decode_uuid),
+    (
+        dt.datetime,
+        _isoformat,
+        _validate.iso_decoder(dt.datetime),
+    ),  # before date: a datetime is a date
+    (dt.date, _isoformat, _validate.iso_decoder(dt.date)),
+    (dt.time, _isoformat, _validate.iso_decoder(dt.time)),
+    (dt.timedelta, dt.timedelta.total_seconds, _validate.decode_seconds),
+    (decimal.Decimal, str, _validate.decode_decimal),
+    (bytes, lambda v: base64.b64encode(v).decode("ascii"), _validate.decode_bytes),
 )

@@ -14,7 +14,7 @@ import sys
 import types
 from typing import Any, TypeVar, get_origin
 
-from cqrs import _codec
+from cqrs import _codec, _hints
 from cqrs._typing import Self, dataclass_transform
 
 __all__ = ["DataModel"]
@@ -23,6 +23,8 @@ __all__ = ["DataModel"]
 _FROZEN_ATTR = "__cqrs_frozen__"
 _SPECIALISED: dict[tuple[type, tuple[Any, ...]], type] = {}
 _USES_PARAMETERS: dict[type, bool] = {}
+_MAX_FRAMES = 16
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass_transform(kw_only_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
@@ -82,13 +84,15 @@ class DataModel:
         return data
 
     @classmethod
-    def from_dict(cls, **kwargs: Any) -> Self:
+    def from_dict(cls, /, **kwargs: Any) -> Self:
         """Build an object from the output of `to_dict` (or from already typed values).
 
-        Unknown keys are ignored, so that older readers accept newer messages. A missing
-        required field or a value that cannot be converted raises `cqrs.DecodeError`.
+        Every value is validated against its field's annotation (nested models, containers
+        and unions included); unknown keys are ignored, so that older readers accept newer
+        messages. A missing required field or a bad value raises `cqrs.DecodeError` naming
+        the class, the field, the path of the value (`items[2].qty`) and the value.
         """
-        result: Self = _codec.decode_record(cls, _codec.record_plans(cls)[1], kwargs)
+        result: Self = _codec.decode_record(cls, _codec.decode_plan(cls), kwargs)
         return result
 
     @classmethod
@@ -157,17 +161,35 @@ def _share_frozen_guard(cls: type) -> None:
                     delattr(klass, name)
 
 
+# Nested models whose `from_dict` is this one are decoded by their plan directly.
+setattr(vars(DataModel)["from_dict"].__func__, _codec.PLAN_DECODER_ATTR, True)
+
+
 def _capture_scope(cls: type) -> None:
-    # A class defined inside a function may annotate its fields with other local names;
-    # keep the function's locals so that the codecs can resolve them later.
-    if "<locals>" not in cls.__qualname__:
+    # A class defined inside a function may annotate its fields with other local names
+    # (as strings, under `from __future__ import annotations`). Keep the objects those
+    # names refer to, and nothing else: holding the frame or its locals would keep every
+    # local of the call alive as long as the class.
+    qualname = cls.__qualname__
+    if "<locals>" not in qualname:
         return
-    function = cls.__qualname__.rpartition(".<locals>.")[0].rpartition(".")[2]
+    function = qualname.rpartition(".<locals>.")[0].rpartition(".")[2]
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_name == "__init_subclass__":
+    # Up the chain of __init_subclass__ calls and metaclass __new__ frames, to the function.
+    for _ in range(_MAX_FRAMES):
+        if frame is None or frame.f_code.co_name == function:
+            break
         frame = frame.f_back  # type: ignore[assignment]
-    if frame is not None and frame.f_code.co_name == function:
-        setattr(cls, _codec.LOCALNS_ATTR, frame.f_locals)
+    if frame is None or frame.f_code.co_name != function:
+        return
+    local = frame.f_locals
+    del frame
+    names = {
+        name
+        for annotation in inspect.get_annotations(cls).values()
+        for name in _NAME.findall(annotation if isinstance(annotation, str) else repr(annotation))
+    }
+    setattr(cls, _hints.LOCALNS_ATTR, {name: local[name] for name in names if name in local})
 
 
 def _inherits_frozen(cls: type) -> bool:
@@ -199,7 +221,7 @@ def _uses_parameters(cls: type) -> bool:
         cached = False
     else:
         try:
-            hints = _codec.field_types(cls)
+            hints = _hints.field_types(cls)
             cached = any(_mentions(tp, params) for tp in hints.values())
         except TypeError:  # forward references not defined yet: look for the names instead
             names = re.compile(r"\b(?:%s)\b" % "|".join(p.__name__ for p in params))  # noqa: UP031

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from cqrs.deserializers.exceptions import DeserializeError
+from cqrs.deserializers.exceptions import DeserializeError, DeserializeJsonError
 from cqrs.deserializers.json import JsonDeserializer
-from cqrs.deserializers.protocol import Deserializer, SupportsFromDict
+from cqrs.deserializers.protocol import Deserializable, Deserializer, SupportsFromDict
 
-__all__ = ["DeserializeError", "Deserializer", "JsonDeserializer", "SupportsFromDict"]
+__all__ = [
+    "Deserializable",
+    "DeserializeError",
+    "DeserializeJsonError",
+    "Deserializer",
+    "JsonDeserializer",
+    "SupportsFromDict",
+]

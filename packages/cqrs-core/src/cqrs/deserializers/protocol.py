@@ -1,4 +1,4 @@
-"""The deserializer protocol: the bytes a broker carries back to an object."""
+"""The deserializer protocols: the bytes a broker carries back to an object."""
 
 from __future__ import annotations
 
@@ -6,19 +6,23 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from cqrs._typing import Self
 
-__all__ = ["Deserializer", "SupportsFromDict"]
+__all__ = ["Deserializable", "Deserializer", "SupportsFromDict"]
 
 _T_co = TypeVar("_T_co", covariant=True)
 
 
 @runtime_checkable
-class SupportsFromDict(Protocol):
+class Deserializable(Protocol):
     """A class with the project's `from_dict(**data)`: requests, responses, events."""
 
     @classmethod
     def from_dict(cls, **kwargs: Any) -> Self:
         """Build an instance from the output of `to_dict()`."""
         ...
+
+
+#: The earlier name of `Deserializable`, kept for code written against it.
+SupportsFromDict = Deserializable
 
 
 @runtime_checkable

@@ -5,7 +5,10 @@
   same dict, key order included (dashed UUIDs, `isoformat()` datetimes with "+00:00",
   enum values, decimals as strings, bytes as base64, durations as seconds).
 - `from_dict(**d)` validates `d` with pydantic and reports bad data as `cqrs.DecodeError`.
-  It validates by field name, as `to_dict()` writes them, aliases notwithstanding (pydantic
+  It validates the wire form in pydantic's strict JSON mode, so that both flavours accept
+  and refuse the same values (`"12"` or `true` is not an int, an int is a float, a UUID or
+  a datetime is text); values given already typed are put in their wire form first. It
+  validates by field name, as `to_dict()` writes them, aliases notwithstanding (pydantic
   2.11 and later). `val_json_bytes="base64"` makes pydantic decode the base64 of the wire
   format into bytes (pydantic 2.9 and later), instead of taking the text itself as the bytes.
 - The metaclass combines pydantic's with typing's protocol metaclass, so that models
@@ -20,6 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pydantic
+import pydantic_core
 
 from cqrs import _codec
 from cqrs._typing import Self
@@ -38,9 +42,10 @@ else:
 #: Validate by field name (what `to_dict` writes) as well as by alias, where supported.
 _BY_NAME: dict[str, Any] = (
     {"by_name": True}
-    if "by_name" in inspect.signature(pydantic.BaseModel.model_validate).parameters
+    if "by_name" in inspect.signature(pydantic.BaseModel.model_validate_json).parameters
     else {}
 )
+
 _SHOWN_ERRORS = 3
 _repr = reprlib.Repr()
 _repr.maxstring = _repr.maxother = 60
@@ -63,17 +68,56 @@ class WireModel(pydantic.BaseModel, metaclass=_ModelProtocolMeta):
         return data
 
     @classmethod
-    def from_dict(cls, **kwargs: Any) -> Self:
+    def from_dict(cls, /, **kwargs: Any) -> Self:
         """Validate the output of `to_dict` (of either flavour) into a model.
 
-        Unknown keys are ignored (unless the model's config says otherwise); invalid data
-        raises `cqrs.DecodeError` naming the class and the first errors, chained to
-        pydantic's `ValidationError`.
+        Values are checked as strictly as the dataclass flavour checks them. Unknown keys
+        are ignored (unless the model's config says otherwise); invalid data raises
+        `cqrs.DecodeError` naming the class and the first errors with their paths
+        (`items[2].qty`), chained to pydantic's `ValidationError`.
         """
         try:
-            return cls.model_validate(kwargs, **_BY_NAME)
+            text = _wire_text(kwargs)
+        except RecursionError as exc:
+            raise DecodeError(
+                f"{cls.__qualname__}.from_dict(): the data is nested deeper than the "
+                "recursion limit allows; refuse such input at the boundary"
+            ) from exc
+        except (TypeError, ValueError) as exc:
+            raise DecodeError(
+                f"{cls.__qualname__}.from_dict(): {exc}; pass the output of to_dict() "
+                "or values of the declared types"
+            ) from exc
+        try:
+            return cls.model_validate_json(text, strict=True, **_BY_NAME)
+        except pydantic.ValidationError as exc:
+            if not all(_is_seconds(error) for error in exc.errors()):
+                raise _decode_error(cls, exc) from exc
+        # Strict mode wants ISO 8601 text for a duration, the wire format has seconds. The
+        # durations were the only errors, so every other value passed the strict check and
+        # the lax mode gives the same result for them.
+        try:
+            return cls.model_validate_json(text, **_BY_NAME)
         except pydantic.ValidationError as exc:
             raise _decode_error(cls, exc) from exc
+
+
+def _wire_text(data: dict[str, Any]) -> bytes:
+    """`data` as JSON; values given typed (UUIDs, datetimes, models...) take a JSON form
+    that strict mode reads back as the same value."""
+    try:
+        return pydantic_core.to_json(data, bytes_mode="base64")
+    except pydantic_core.PydanticSerializationError as exc:
+        if "depth" in str(exc):  # pydantic's nesting limit; no other error class tells it
+            raise RecursionError(str(exc)) from exc
+        # A type pydantic does not know: the core codec's wire form of it.
+        return pydantic_core.to_json(_codec.encode_any(data), bytes_mode="base64")
+
+
+def _is_seconds(error: Mapping[str, Any]) -> bool:
+    """A strict-mode error for a duration given as a number of seconds (the wire form)."""
+    value = error["input"]
+    return error["type"] == "time_delta_type" and type(value) in (int, float)
 
 
 def _decode_error(cls: type, exc: pydantic.ValidationError) -> DecodeError:
@@ -87,7 +131,9 @@ def _decode_error(cls: type, exc: pydantic.ValidationError) -> DecodeError:
 
 
 def _describe(error: Mapping[str, Any]) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or "<root>"
+    # The path as the dataclass flavour writes it: `items[2].qty`.
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+    where = where.lstrip(".") or "<root>"
     if error["type"] == "missing":
         return f"{where}: field required"
     return f"{where}: {error['msg']} (got {_repr.repr(error['input'])})"
