@@ -216,64 +216,82 @@ class TestRedisGone:
         await factory.aclose()
 
 
+class Outage:
+    """Two processes on one real Redis: `cut_off` reaches it through a proxy that the
+    test cuts and restores (its backoff paced by `clock`), `other` directly."""
+
+    def __init__(
+        self,
+        proxy: CuttableProxy,
+        clock: Clock,
+        cut_off: AioBreakerAdapter,
+        other: AioBreakerAdapter,
+    ) -> None:
+        self.proxy = proxy
+        self.clock = clock
+        self.cut_off = cut_off
+        self.other = other
+
+    def restore(self) -> None:
+        self.proxy.restore()
+        self.clock.now += 60  # past any backoff
+
+
+@contextlib.asynccontextmanager
+async def outage(url: str, prefix: str, fail_max: int) -> AsyncIterator[Outage]:
+    target = urlparse(url)
+    proxy = CuttableProxy(target.hostname or "127.0.0.1", target.port or 6379)
+    async with proxy.running():
+        clock = Clock()
+        client = redis.asyncio.Redis(port=proxy.port)
+        direct = RedisStorageFactory(url, prefix=prefix, cache_ttl=0)
+        cut_off = on_client(client, clock, prefix=prefix)
+        scene = Outage(
+            proxy,
+            clock,
+            AioBreakerAdapter(fail_max=fail_max, storage_factory=cut_off),
+            AioBreakerAdapter(fail_max=fail_max, storage_factory=direct),
+        )
+        try:
+            yield scene
+        finally:
+            await client.aclose()
+            await direct.aclose()
+
+
 @pytest.mark.anyio
 @pytest.mark.services
 class TestReconnection:
     async def test_a_circuit_opened_during_the_outage_stays_open_after_it(
         self, redis_url: str, redis_prefix: str
     ) -> None:
-        clock = Clock()
-        target = urlparse(redis_url)
-        async with CuttableProxy(
-            target.hostname or "127.0.0.1", target.port or 6379
-        ).running() as proxy:
-            client = redis.asyncio.Redis(port=proxy.port)
-            cut_off = AioBreakerAdapter(
-                fail_max=2, storage_factory=on_client(client, clock, prefix=redis_prefix)
-            )
-            direct = RedisStorageFactory(redis_url, prefix=redis_prefix, cache_ttl=0)
-            other = AioBreakerAdapter(fail_max=2, storage_factory=direct)
-            await cut_off.call("svc", ok)
-            proxy.cut()
-            await fail(cut_off, 2)
-            assert cut_off.circuit("svc").state == "open"
-            assert await other.call("svc", ok) == "ok"  # Redis never heard of it
+        async with outage(redis_url, redis_prefix, fail_max=2) as scene:
+            await scene.cut_off.call("svc", ok)
+            scene.proxy.cut()
+            await fail(scene.cut_off, 2)
+            assert scene.cut_off.circuit("svc").state == "open"
+            assert await scene.other.call("svc", ok) == "ok"  # Redis never heard of it
 
-            proxy.restore()
-            clock.now += 60
+            scene.restore()
             with pytest.raises(CircuitOpenError):
-                await cut_off.call("svc", ok)
+                await scene.cut_off.call("svc", ok)
 
             with pytest.raises(CircuitOpenError):
-                await other.call("svc", ok)
-            await client.aclose()
-            await direct.aclose()
+                await scene.other.call("svc", ok)
 
-    async def test_a_closed_circuit_with_no_local_change_follows_redis(
+    async def test_a_copy_unchanged_during_the_outage_follows_redis(
         self, redis_url: str, redis_prefix: str
     ) -> None:
-        clock = Clock()
-        target = urlparse(redis_url)
-        async with CuttableProxy(
-            target.hostname or "127.0.0.1", target.port or 6379
-        ).running() as proxy:
-            client = redis.asyncio.Redis(port=proxy.port)
-            cut_off = AioBreakerAdapter(
-                fail_max=1, storage_factory=on_client(client, clock, prefix=redis_prefix)
-            )
-            direct = RedisStorageFactory(redis_url, prefix=redis_prefix, cache_ttl=0)
-            other = AioBreakerAdapter(fail_max=1, storage_factory=direct)
-            await cut_off.call("svc", ok)
-            proxy.cut()
-            await cut_off.call("svc", ok)  # notices the outage, changes nothing
-            await fail(other, 1)  # opened by another process meanwhile
+        async with outage(redis_url, redis_prefix, fail_max=1) as scene:
+            await scene.cut_off.call("svc", ok)
+            scene.proxy.cut()
+            await scene.cut_off.call("svc", ok)  # notices the outage, changes nothing
+            await fail(scene.other, 1)  # opened by another process meanwhile
 
-            proxy.restore()
-            clock.now += 60
+            scene.restore()
+
             with pytest.raises(CircuitOpenError):
-                await cut_off.call("svc", ok)
-            await client.aclose()
-            await direct.aclose()
+                await scene.cut_off.call("svc", ok)
 
 
 OPEN, CLOSED = CircuitBreakerState.OPEN, CircuitBreakerState.CLOSED
