@@ -154,8 +154,9 @@ class TestRedisThatNeverAnswers:
             client = redis.asyncio.Redis(port=server.port)
             adapter = AioBreakerAdapter(storage_factory=on_client(client, Clock()))
 
-            for _ in range(20):
-                await adapter.call("svc", ok)
+            with anyio.fail_after(BOUND):
+                for _ in range(20):
+                    await adapter.call("svc", ok)
 
             assert server.connections == 1
             await client.aclose()
@@ -167,10 +168,11 @@ class TestRedisThatNeverAnswers:
             factory = on_client(client, clock, backoff=1.0, max_backoff=60.0)
             adapter = AioBreakerAdapter(storage_factory=factory)
             seen = []
-            for step in (0.0, 0.9, 0.1, 1.9, 0.1, 3.9, 0.1):
-                clock.now += step
-                await adapter.call("svc", ok)
-                seen.append(server.connections)
+            with anyio.fail_after(BOUND):
+                for step in (0.0, 0.9, 0.1, 1.9, 0.1, 3.9, 0.1):
+                    clock.now += step
+                    await adapter.call("svc", ok)
+                    seen.append(server.connections)
 
             # Attempts at t=0, 1 (after 1 s), 3 (after 2 s), 7 (after 4 s).
             assert seen == [1, 1, 2, 2, 3, 3, 4]
@@ -184,10 +186,11 @@ class TestRedisThatNeverAnswers:
         async with SilentServer().running() as server:
             client = redis.asyncio.Redis(port=server.port)
             adapter = AioBreakerAdapter(fail_max=100, storage_factory=on_client(client, clock))
-            for _ in range(3):
-                clock.now += 60
-                for name in ("a", "b", "c"):
-                    await adapter.call(name, ok)
+            with anyio.fail_after(BOUND):
+                for _ in range(3):
+                    clock.now += 60
+                    for name in ("a", "b", "c"):
+                        await adapter.call(name, ok)
 
             warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
             assert len(warnings) == 1
