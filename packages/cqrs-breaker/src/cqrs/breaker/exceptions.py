@@ -9,10 +9,17 @@ and failed re-raises the call's own exception.
 from __future__ import annotations
 
 from datetime import datetime
-
-from aiobreaker import CircuitBreakerError
+from typing import TYPE_CHECKING
 
 from cqrs.exceptions import ConfigurationError, CQRSError
+
+if TYPE_CHECKING:
+    # aiobreaker ships no type information: to checkers its error is an unknown
+    # class, which would make CircuitOpenError's whole interface unknown. They see
+    # an Exception base (the attributes aiobreaker's error has are declared below).
+    _AioBreakerError = Exception
+else:
+    from aiobreaker import CircuitBreakerError as _AioBreakerError
 
 __all__ = ["BreakerConfigurationError", "BreakerError", "CircuitOpenError"]
 
@@ -25,7 +32,7 @@ class BreakerConfigurationError(BreakerError, ConfigurationError, ValueError):
     """An `AioBreakerAdapter` or a storage was given an argument it cannot use."""
 
 
-class CircuitOpenError(BreakerError, CircuitBreakerError):  # type: ignore[misc]  # untyped base
+class CircuitOpenError(BreakerError, _AioBreakerError):
     """The circuit is open: the call was refused without being made.
 
     `circuit` names the circuit (the qualified name of the handler or step type,

@@ -104,7 +104,7 @@ class FakeCircuitBreaker:
         except Exception as exc:
             self._count(exc)
             raise
-        self.successes += 1
+        self._count(None)
         return result
 
     def is_circuit_breaker_error(self, exc: BaseException) -> bool:
@@ -115,8 +115,9 @@ class FakeCircuitBreaker:
         """True for the types listed in `exclude`."""
         return isinstance(exc, self.exclude)
 
-    def _count(self, exc: BaseException) -> None:
-        if self.is_excluded(exc):
+    def _count(self, exc: BaseException | None) -> None:
+        # None: a success; an excluded (business) error counts as one too.
+        if exc is None or self.is_excluded(exc):
             self.successes += 1
         else:
             self.failures += 1
@@ -155,7 +156,7 @@ class FakeStreamGuardingCircuitBreaker(FakeCircuitBreaker):
             except Exception as exc:
                 self._count(exc)
                 raise
-            self.successes += 1
+            self._count(None)
         finally:
             # The consumer may stop early: the primary's stream is closed with this one.
             aclose = getattr(stream, "aclose", None)
