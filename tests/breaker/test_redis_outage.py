@@ -178,6 +178,24 @@ class TestRedisThatNeverAnswers:
             assert seen == [1, 1, 2, 2, 3, 3, 4]
             await client.aclose()
 
+    async def test_circuits_failing_together_double_the_backoff_once(self) -> None:
+        clock = Clock()
+        async with SilentServer().running() as server:
+            client = redis.asyncio.Redis(port=server.port)
+            factory = on_client(client, clock, backoff=1.0, max_backoff=60.0)
+            adapter = AioBreakerAdapter(storage_factory=factory)
+            with anyio.fail_after(BOUND):
+                async with anyio.create_task_group() as group:
+                    for name in ("a", "b", "c", "d"):
+                        group.start_soon(adapter.call, name, ok)
+                assert server.connections == 4
+                clock.now += 1.0  # the first backoff, not 2**4 of it
+
+                await adapter.call("a", ok)
+
+            assert server.connections == 5
+            await client.aclose()
+
     async def test_one_warning_for_an_outage_of_several_circuits(
         self, caplog: pytest.LogCaptureFixture
     ) -> None:

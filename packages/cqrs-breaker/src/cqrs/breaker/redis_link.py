@@ -48,6 +48,7 @@ class RedisLink:
         "_clock",
         "_delay",
         "_errors",
+        "_failed_at",
         "_max_backoff",
         "_retry_at",
         "label",
@@ -84,6 +85,7 @@ class RedisLink:
         self._clock = clock
         self._delay = 0.0  # the current backoff delay; 0 while Redis answers
         self._retry_at = float("-inf")  # no attempt before this clock reading
+        self._failed_at = float("-inf")  # when the last failure was recorded
         self.unreachable: bool = False
         self._errors = _redis_errors()
 
@@ -102,17 +104,23 @@ class RedisLink:
 
         Only for commands whose result is never `None` (HGETALL, a pipeline).
         """
-        if not self.may_try():
+        started = self._clock()
+        if started < self._retry_at:
             return None
         try:
             result = await asyncio.wait_for(command(*args), self.timeout)
         except self._errors as exc:
-            self._failed(exc)
+            self._failed(exc, started)
             return None
         self._answered()
         return result
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, exc: BaseException, started: float) -> None:
+        if started <= self._failed_at:
+            # Sent in the same round as a failure already counted (several circuits
+            # try at once when a backoff ends): one round, one doubling.
+            return
+        self._failed_at = self._clock()
         self._delay = min(self._max_backoff, self._delay * 2 if self._delay else self._backoff)
         self._retry_at = self._clock() + self._delay
         if not self.unreachable:
