@@ -133,16 +133,26 @@ def on_client(client: Any, clock: Clock, prefix: str = "outage", **options: Any)
     return RedisStorageFactory(client=client, prefix=prefix, cache_ttl=0, clock=clock, **options)
 
 
+@contextlib.asynccontextmanager
+async def silent_redis(
+    clock: Clock, fail_max: int = 5, **options: Any
+) -> AsyncIterator[tuple[SilentServer, AioBreakerAdapter]]:
+    """An adapter whose Redis (a user's client, no timeouts of its own) never answers."""
+    async with SilentServer().running() as server:
+        client = redis.asyncio.Redis(port=server.port)
+        factory = on_client(client, clock, **options)
+        try:
+            yield server, AioBreakerAdapter(fail_max=fail_max, storage_factory=factory)
+        finally:
+            await client.aclose()
+
+
 @pytest.mark.anyio
 class TestRedisThatNeverAnswers:
     async def test_a_call_with_a_users_client_does_not_hang(self) -> None:
-        async with SilentServer().running() as server:
-            client = redis.asyncio.Redis(port=server.port)  # no timeouts of its own
-            adapter = AioBreakerAdapter(storage_factory=on_client(client, Clock()))
-
+        async with silent_redis(Clock()) as (_, adapter):
             with anyio.fail_after(BOUND):
                 assert await adapter.call("svc", ok) == "ok"
-            await client.aclose()
 
     async def test_the_timeout_is_configurable(self) -> None:
         factory = RedisStorageFactory(client=object(), timeout=0.01)
@@ -150,23 +160,16 @@ class TestRedisThatNeverAnswers:
         assert factory.link.timeout == 0.01
 
     async def test_no_new_attempt_is_made_while_backing_off(self) -> None:
-        async with SilentServer().running() as server:
-            client = redis.asyncio.Redis(port=server.port)
-            adapter = AioBreakerAdapter(storage_factory=on_client(client, Clock()))
-
+        async with silent_redis(Clock()) as (server, adapter):
             with anyio.fail_after(BOUND):
                 for _ in range(20):
                     await adapter.call("svc", ok)
 
             assert server.connections == 1
-            await client.aclose()
 
     async def test_attempts_back_off_exponentially(self) -> None:
         clock = Clock()
-        async with SilentServer().running() as server:
-            client = redis.asyncio.Redis(port=server.port)
-            factory = on_client(client, clock, backoff=1.0, max_backoff=60.0)
-            adapter = AioBreakerAdapter(storage_factory=factory)
+        async with silent_redis(clock, backoff=1.0, max_backoff=60.0) as (server, adapter):
             seen = []
             with anyio.fail_after(BOUND):
                 for step in (0.0, 0.9, 0.1, 1.9, 0.1, 3.9, 0.1):
@@ -176,14 +179,10 @@ class TestRedisThatNeverAnswers:
 
             # Attempts at t=0, 1 (after 1 s), 3 (after 2 s), 7 (after 4 s).
             assert seen == [1, 1, 2, 2, 3, 3, 4]
-            await client.aclose()
 
     async def test_circuits_failing_together_double_the_backoff_once(self) -> None:
         clock = Clock()
-        async with SilentServer().running() as server:
-            client = redis.asyncio.Redis(port=server.port)
-            factory = on_client(client, clock, backoff=1.0, max_backoff=60.0)
-            adapter = AioBreakerAdapter(storage_factory=factory)
+        async with silent_redis(clock, backoff=1.0, max_backoff=60.0) as (server, adapter):
             with anyio.fail_after(BOUND):
                 async with anyio.create_task_group() as group:
                     for name in ("a", "b", "c", "d"):
@@ -194,26 +193,22 @@ class TestRedisThatNeverAnswers:
                 await adapter.call("a", ok)
 
             assert server.connections == 5
-            await client.aclose()
 
     async def test_one_warning_for_an_outage_of_several_circuits(
         self, caplog: pytest.LogCaptureFixture
     ) -> None:
         clock = Clock()
         caplog.set_level(logging.DEBUG, logger="cqrs.breaker")
-        async with SilentServer().running() as server:
-            client = redis.asyncio.Redis(port=server.port)
-            adapter = AioBreakerAdapter(fail_max=100, storage_factory=on_client(client, clock))
+        async with silent_redis(clock, fail_max=100) as (_, adapter):
             with anyio.fail_after(BOUND):
                 for _ in range(3):
                     clock.now += 60
                     for name in ("a", "b", "c"):
                         await adapter.call(name, ok)
 
-            warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-            assert len(warnings) == 1
-            assert "did not answer within 0.05 s" in warnings[0].getMessage()
-            await client.aclose()
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 1
+        assert "did not answer within 0.05 s" in warnings[0].getMessage()
 
 
 @pytest.mark.anyio
