@@ -42,7 +42,7 @@ class AioBreakerAdapter:
       `failure_exceptions` (the core asks `is_excluded`).
     - `storage_factory(name)`: the storage of the circuit called `name` (the
       identifier's qualified name); default: memory, private to this adapter.
-      `cqrs.breaker.RedisStorageFactory(url)` shares circuits
+      `cqrs.breaker.redis_storage.redis_storage_factory` shares circuits
       across processes without blocking the event loop.
 
     State changes are logged once each, at WARNING, on the `cqrs.breaker` logger.

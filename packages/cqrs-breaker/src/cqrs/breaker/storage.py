@@ -8,7 +8,7 @@ and writes it synchronously, several times per call.
 - `blocking_redis_storage_factory`: aiobreaker's `CircuitRedisStorage` on a
   synchronous redis client, shared by every process. Each read and write is a
   blocking round trip that stalls the event loop (see `bench/breaker_redis.py`).
-- `cqrs.breaker.RedisStorageFactory`: shared through
+- `cqrs.breaker.redis_storage.redis_storage_factory`: shared through
   `redis.asyncio` without blocking: reads come from a short local cache,
   writes are sent asynchronously after the call (`CachedCircuitStorage`).
 """
@@ -120,7 +120,7 @@ def check_storage(storage: object, name: str) -> CircuitStorage:
             f"storage_factory({name!r}) returned {storage!r}, which lacks "
             f"{', '.join(missing)}; return an aiobreaker storage such as "
             "aiobreaker.storage.memory.CircuitMemoryStorage(CircuitBreakerState.CLOSED) "
-            "or use cqrs.breaker.RedisStorageFactory(url)"
+            "or use cqrs.breaker.redis_storage.redis_storage_factory(...)"
         )
     checked: CircuitStorage = storage  # type: ignore[assignment]
     return checked
@@ -133,7 +133,7 @@ def blocking_redis_storage_factory(client: Any, prefix: str = "cqrs:breaker") ->
     (aiobreaker decodes the bytes itself). Every call through the breaker then
     makes two or more blocking round trips, during which the event loop runs
     nothing else, and the opening time is kept in whole seconds (a timeout
-    below a second is not honoured). Prefer `RedisStorageFactory` in async
+    below a second is not honoured). Prefer `redis_storage_factory` in async
     services; this one exists for parity with python-cqrs and for comparison.
     """
     # redis.asyncio clients have the same command names; their execute_command is async.
@@ -142,7 +142,7 @@ def blocking_redis_storage_factory(client: Any, prefix: str = "cqrs:breaker") ->
     ):
         raise BreakerConfigurationError(
             f"blocking_redis_storage_factory needs a synchronous redis.Redis client, got "
-            f"{client!r}; for redis.asyncio use cqrs.breaker.RedisStorageFactory"
+            f"{client!r}; for redis.asyncio use cqrs.breaker.redis_storage.redis_storage_factory"
         )
 
     def factory(name: str) -> CircuitStorage:
