@@ -381,4 +381,3 @@ class TestStorageFactory:
 
         with pytest.raises(BreakerConfigurationError, match="storage_factory"):
             adapter.circuit("svc")
-
