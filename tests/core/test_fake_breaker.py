@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator
 from typing import Any, TypeVar
 
 import pytest
@@ -183,25 +183,15 @@ class Fallback(cqrs.RequestHandler[Lookup, Found]):
         return Found(source="fallback")
 
 
-class CountingLookups:
-    """A breaker that counts how often its optional `is_excluded` is looked up."""
+class CountingLookups(FakeCircuitBreaker):
+    """The public fake, counting how often its optional `is_excluded` is looked up."""
 
-    def __init__(self) -> None:
-        self.lookups = 0
+    lookups = 0
 
     def __getattribute__(self, name: str) -> Any:
         if name == "is_excluded":
             object.__setattr__(self, "lookups", object.__getattribute__(self, "lookups") + 1)
         return object.__getattribute__(self, name)
-
-    async def call(self, identifier: type | str, func: Callable[..., Awaitable[T]], *a: Any) -> T:
-        return await func(*a)
-
-    def is_circuit_breaker_error(self, exc: BaseException) -> bool:
-        return False
-
-    def is_excluded(self, exc: BaseException) -> bool:
-        return False
 
 
 class TestOptionalMethodsArePlanned:
