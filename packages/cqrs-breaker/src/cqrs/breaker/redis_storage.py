@@ -231,6 +231,9 @@ class RedisStorageFactory:
     0.05) bounds each command; after a failure no command is sent for
     `backoff` seconds (default 0.5), doubling on each failed attempt up to
     `max_backoff` (default 30). `clock` (monotonic seconds) paces the backoff.
+    A command that has to open a connection counts the connection setup in its
+    `timeout`: raise it for a distant Redis or TLS. `factory.link` tells
+    whether Redis is `unreachable` and when the next attempt is (`retry_in`).
     `await factory.aclose()` closes a client the factory created.
     """
 
