@@ -11,7 +11,10 @@ wheels and fails when:
 - a wheel writes into a directory whose modules belong to another wheel, unless
   that directory is a declared extension point; there it may add new modules and
   subpackages, never the `__init__`;
-- any wheel ships an `__init__` in a namespace directory (one only extras write into).
+- any wheel ships an `__init__` in a namespace directory (one only extras write into);
+- a wheel's own top package (a package it ships directly inside an extension point
+  or a namespace directory, such as `cqrs/breaker/`) lacks a `py.typed` marker: type
+  checkers would treat that distribution as untyped when it is installed alone.
 
     python scripts/check_wheels.py dist/*.whl
 
@@ -49,6 +52,8 @@ NAMESPACE_DIRS = frozenset({"cqrs/adapters"})
 INIT_FILES = frozenset({"__init__.py", "__init__.pyi"})
 #: Suffixes of files that define a module (and so mark their directory's owner).
 MODULE_SUFFIXES = (".py", ".pyi", ".so", ".pyd")
+#: The PEP 561 marker every distribution's own top package ships.
+TYPED_MARKER = "py.typed"
 
 # -------------------------------------------------------------------------------
 
@@ -138,7 +143,28 @@ def check(wheels: Sequence[Wheel]) -> dict[str, list[str]]:
             )
         for path in wheel.files:
             out.extend(_path_violations(wheel.dist, path, shipped_by[path], owners))
+        out.extend(
+            f"does not ship {package}/{TYPED_MARKER}: add the empty marker to its own "
+            "package so type checkers read its annotations"
+            for package in top_packages(wheel)
+            if f"{package}/{TYPED_MARKER}" not in wheel.files
+        )
     return problems
+
+
+def top_packages(wheel: Wheel) -> list[str]:
+    """The packages a wheel adds at the top of another's tree: each `__init__` it ships
+    right inside a namespace directory or an extension point that it does not own
+    (the root `cqrs/` is one). The core's own packages sit under its `cqrs/py.typed`."""
+    packages: set[str] = set()
+    for path in wheel.files:
+        if PurePosixPath(path).name not in INIT_FILES:
+            continue
+        package = _parent(path)
+        host = _parent(package)
+        if host in NAMESPACE_DIRS or EXTENSION_POINTS.get(host, wheel.dist) != wheel.dist:
+            packages.add(package)
+    return sorted(packages)
 
 
 def _path_violations(

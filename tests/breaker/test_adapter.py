@@ -87,6 +87,12 @@ class TestConstruction:
     def test_adapter_implements_the_core_protocol(self) -> None:
         assert isinstance(AioBreakerAdapter(), cqrs.ICircuitBreaker)
 
+    def test_adapter_implements_both_optional_protocols(self) -> None:
+        adapter = AioBreakerAdapter()
+
+        assert isinstance(adapter, cqrs.circuit_breaker.ExcludingCircuitBreaker)
+        assert isinstance(adapter, cqrs.circuit_breaker.StreamGuardingCircuitBreaker)
+
 
 class TestPublicPaths:
     def test_documented_import_path_gives_the_adapter(self) -> None:

@@ -88,8 +88,22 @@ async def down() -> str:
     raise ConnectionError("primary is down")
 
 
-def adapter_on(redis: FakeRedis, cache_ttl: float = 10.0, fail_max: int = 2) -> AioBreakerAdapter:
-    factory = RedisStorageFactory(client=redis, prefix="t", cache_ttl=cache_ttl)
+class Clock:
+    """Monotonic seconds that move only when a test says so (paces the link's backoff)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def adapter_on(
+    redis: FakeRedis, cache_ttl: float = 10.0, fail_max: int = 2, clock: Clock | None = None
+) -> AioBreakerAdapter:
+    factory = RedisStorageFactory(
+        client=redis, prefix="t", cache_ttl=cache_ttl, clock=clock or Clock()
+    )
     return AioBreakerAdapter(fail_max=fail_max, storage_factory=factory)
 
 
@@ -217,16 +231,18 @@ class TestRedisDown:
     async def test_recovery_is_logged_once(self, caplog: pytest.LogCaptureFixture) -> None:
         redis = FakeRedis()
         redis.down = True
-        adapter = adapter_on(redis, cache_ttl=0)
+        clock = Clock()
+        adapter = adapter_on(redis, cache_ttl=0, clock=clock)
         await adapter.call("svc", ok)
         redis.down = False
+        clock.now += 60  # past the backoff
         caplog.clear()
 
         await adapter.call("svc", ok)
         await adapter.call("svc", ok)
 
         assert [r.getMessage() for r in caplog.records] == [
-            "circuit breaker storage t:svc: Redis answers again"
+            "circuit breaker storage t: Redis answers again"
         ]
 
 

@@ -12,6 +12,7 @@ import cqrs
 from cqrs.container.default import DefaultContainer
 from cqrs.events import bootstrap as event_bootstrap
 from cqrs.message_brokers.memory import InMemoryMessageBroker
+from cqrs.testing import FakeCircuitBreaker
 
 # -- a journal the handlers write to -----------------------------------------------------
 
@@ -110,32 +111,6 @@ class WelcomeSentHandler(cqrs.EventHandler[WelcomeSent]):
 
     async def handle(self, event: WelcomeSent) -> None:
         self._journal.entries.append(f"welcome sent {event.user_id}")
-
-
-# -- a fake circuit breaker --------------------------------------------------------------
-
-
-class CircuitOpenError(Exception):
-    pass
-
-
-class FakeBreaker:
-    """Records every call; an open circuit raises without calling `func`."""
-
-    def __init__(self, *, open_circuit: bool = False) -> None:
-        self.open_circuit = open_circuit
-        self.calls: list[type | str] = []
-
-    async def call(
-        self, identifier: type | str, func: Callable[..., Awaitable[Any]], *args: Any
-    ) -> Any:
-        self.calls.append(identifier)
-        if self.open_circuit:
-            raise CircuitOpenError(f"circuit of {identifier!r} is open")
-        return await func(*args)
-
-    def is_circuit_breaker_error(self, exc: BaseException) -> bool:
-        return isinstance(exc, CircuitOpenError)
 
 
 # -- a middleware ------------------------------------------------------------------------
@@ -360,7 +335,7 @@ class TestFallbackWithCircuitBreaker:
     @pytest.mark.anyio
     async def test_every_primary_call_goes_through_the_breaker(self) -> None:
         journal = Journal()
-        breaker = FakeBreaker()
+        breaker = FakeCircuitBreaker()
         fallback = cqrs.EventHandlerFallback(
             primary=AuditHandler, fallback=CountHandler, circuit_breaker=breaker
         )
@@ -375,7 +350,7 @@ class TestFallbackWithCircuitBreaker:
     @pytest.mark.anyio
     async def test_a_failing_primary_falls_back(self) -> None:
         journal = Journal()
-        breaker = FakeBreaker()
+        breaker = FakeCircuitBreaker()
         fallback = cqrs.EventHandlerFallback(
             primary=FailingHandler, fallback=CountHandler, circuit_breaker=breaker
         )
@@ -389,7 +364,7 @@ class TestFallbackWithCircuitBreaker:
     @pytest.mark.anyio
     async def test_an_open_circuit_goes_to_the_fallback_without_the_primary(self) -> None:
         journal = Journal()
-        breaker = FakeBreaker(open_circuit=True)
+        breaker = FakeCircuitBreaker(is_open=True)
         fallback = cqrs.EventHandlerFallback(
             primary=AuditHandler, fallback=CountHandler, circuit_breaker=breaker
         )
@@ -407,7 +382,7 @@ class TestFallbackWithCircuitBreaker:
             primary=AuditHandler,
             fallback=CountHandler,
             failure_exceptions=(TimeoutError,),
-            circuit_breaker=FakeBreaker(open_circuit=True),
+            circuit_breaker=FakeCircuitBreaker(is_open=True),
         )
         mediator = event_mediator(journal, binds((UserJoined, fallback)))
 

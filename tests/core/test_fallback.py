@@ -6,7 +6,7 @@ the reference's streaming fallback accepts a circuit breaker and never calls it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Any, TypeVar, cast
 
@@ -15,6 +15,10 @@ import pytest
 import cqrs
 from cqrs.container.default import DefaultContainer
 from cqrs.requests import bootstrap
+from cqrs.testing import (
+    FakeCircuitBreaker,
+    FakeStreamGuardingCircuitBreaker,
+)
 
 T = TypeVar("T")
 
@@ -22,45 +26,6 @@ T = TypeVar("T")
 class Journal:
     def __init__(self) -> None:
         self.entries: list[str] = []
-
-
-class BreakerOpen(Exception):
-    """What the fake breaker raises instead of calling through while open."""
-
-
-class FakeBreaker:
-    """Implements `cqrs.ICircuitBreaker`: counts calls and failures, opens after `fail_max`.
-
-    Every exception raised by the wrapped call counts as a failure, StopAsyncIteration
-    included, as a real breaker (aiobreaker) would count it.
-    """
-
-    def __init__(self, fail_max: int) -> None:
-        self.fail_max = fail_max
-        self.calls: list[type | str] = []
-        self.failures = 0
-        self.successes = 0
-
-    @property
-    def is_open(self) -> bool:
-        return self.failures >= self.fail_max
-
-    async def call(
-        self, identifier: type | str, func: Callable[..., Awaitable[T]], *args: Any
-    ) -> T:
-        self.calls.append(identifier)
-        if self.is_open:
-            raise BreakerOpen(f"circuit of {identifier!r} is open")
-        try:
-            result = await func(*args)
-        except Exception:
-            self.failures += 1
-            raise
-        self.successes += 1
-        return result
-
-    def is_circuit_breaker_error(self, exc: BaseException) -> bool:
-        return isinstance(exc, BreakerOpen)
 
 
 # -- plain handlers ----------------------------------------------------------------------
@@ -181,7 +146,7 @@ def stream_mediator(
 
 def fallback(
     failure_exceptions: tuple[type[BaseException], ...] = (ConnectionError,),
-    breaker: FakeBreaker | None = None,
+    breaker: FakeCircuitBreaker | None = None,
 ) -> cqrs.RequestHandlerFallback:
     return cqrs.RequestHandlerFallback(
         primary=Primary,
@@ -191,7 +156,7 @@ def fallback(
     )
 
 
-def stream_fallback(breaker: FakeBreaker | None = None) -> cqrs.RequestHandlerFallback:
+def stream_fallback(breaker: FakeCircuitBreaker | None = None) -> cqrs.RequestHandlerFallback:
     return cqrs.RequestHandlerFallback(
         primary=PrimaryStream,
         fallback=FallbackStream,
@@ -287,7 +252,7 @@ class TestSendFallback:
 class TestSendFallbackCircuitBreaker:
     @pytest.mark.anyio
     async def test_breaker_is_called_for_every_primary_attempt(self) -> None:
-        breaker = FakeBreaker(fail_max=10)
+        breaker = FakeCircuitBreaker(fail_max=10)
         mediator = send_mediator(Journal(), fallback(breaker=breaker))
 
         await mediator.send(Fetch())
@@ -298,7 +263,7 @@ class TestSendFallbackCircuitBreaker:
 
     @pytest.mark.anyio
     async def test_breaker_counts_primary_failures(self) -> None:
-        breaker = FakeBreaker(fail_max=10)
+        breaker = FakeCircuitBreaker(fail_max=10)
         mediator = send_mediator(Journal(), fallback(breaker=breaker))
 
         await mediator.send(Fetch(fail="connection"))
@@ -309,7 +274,7 @@ class TestSendFallbackCircuitBreaker:
     @pytest.mark.anyio
     async def test_open_circuit_does_not_call_the_primary(self) -> None:
         journal = Journal()
-        breaker = FakeBreaker(fail_max=2)
+        breaker = FakeCircuitBreaker(fail_max=2)
         mediator = send_mediator(journal, fallback(breaker=breaker))
         await mediator.send(Fetch(fail="connection"))
         await mediator.send(Fetch(fail="connection"))
@@ -321,8 +286,7 @@ class TestSendFallbackCircuitBreaker:
 
     @pytest.mark.anyio
     async def test_open_circuit_answers_with_the_fallback(self) -> None:
-        breaker = FakeBreaker(fail_max=1)
-        breaker.failures = 1  # already open
+        breaker = FakeCircuitBreaker(is_open=True)
         mediator = send_mediator(Journal(), fallback(breaker=breaker))
 
         response = await mediator.send(Fetch())
@@ -331,8 +295,7 @@ class TestSendFallbackCircuitBreaker:
 
     @pytest.mark.anyio
     async def test_open_circuit_falls_back_even_if_its_error_is_not_listed(self) -> None:
-        breaker = FakeBreaker(fail_max=1)
-        breaker.failures = 1
+        breaker = FakeCircuitBreaker(is_open=True)
         mediator = send_mediator(Journal(), fallback((KeyError,), breaker=breaker))
 
         response = await mediator.send(Fetch())
@@ -400,7 +363,7 @@ class TestStreamFallbackCircuitBreaker:
     @pytest.mark.anyio
     async def test_streaming_fallback_calls_the_breaker(self) -> None:
         """DESIGN §6: the reference's streaming fallback never calls its circuit breaker."""
-        breaker = FakeBreaker(fail_max=10)
+        breaker = FakeCircuitBreaker(fail_max=10)
         mediator = stream_mediator(Journal(), stream_fallback(breaker))
 
         await collect(mediator.stream(StreamFetch(n=2)))
@@ -410,7 +373,7 @@ class TestStreamFallbackCircuitBreaker:
 
     @pytest.mark.anyio
     async def test_mid_stream_failure_counts_as_one_failure(self) -> None:
-        breaker = FakeBreaker(fail_max=10)
+        breaker = FakeCircuitBreaker(fail_max=10)
         mediator = stream_mediator(Journal(), stream_fallback(breaker))
 
         await collect(mediator.stream(StreamFetch(n=4, fail_after=2)))
@@ -419,7 +382,7 @@ class TestStreamFallbackCircuitBreaker:
 
     @pytest.mark.anyio
     async def test_normal_end_of_stream_is_not_a_failure(self) -> None:
-        breaker = FakeBreaker(fail_max=10)
+        breaker = FakeCircuitBreaker(fail_max=10)
         mediator = stream_mediator(Journal(), stream_fallback(breaker))
 
         items = await collect(mediator.stream(StreamFetch(n=3)))
@@ -430,7 +393,7 @@ class TestStreamFallbackCircuitBreaker:
     @pytest.mark.anyio
     async def test_open_breaker_goes_straight_to_the_fallback(self) -> None:
         journal = Journal()
-        breaker = FakeBreaker(fail_max=1)
+        breaker = FakeCircuitBreaker(fail_max=1)
         mediator = stream_mediator(journal, stream_fallback(breaker))
         await collect(mediator.stream(StreamFetch(n=4, fail_after=1)))
         assert breaker.is_open
@@ -448,23 +411,6 @@ class ExclResult(cqrs.Response):
 
 class ExclQuery(cqrs.Request[ExclResult]):
     key: str
-
-
-class ExcludingBreaker:
-    """A pass-through breaker that excludes LookupError, like aiobreaker's `exclude`."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def call(self, identifier: type | str, func: Any, *args: Any) -> Any:
-        self.calls += 1
-        return await func(*args)
-
-    def is_circuit_breaker_error(self, exc: BaseException) -> bool:
-        return False
-
-    def is_excluded(self, exc: BaseException) -> bool:
-        return isinstance(exc, LookupError)
 
 
 class LookupFailingPrimary(cqrs.RequestHandler[ExclQuery, ExclResult]):
@@ -485,7 +431,7 @@ class ExclFallback(cqrs.RequestHandler[ExclQuery, ExclResult]):
 @pytest.mark.anyio
 class TestExcludedExceptions:
     async def test_an_excluded_exception_reaches_the_caller_without_fallback(self) -> None:
-        breaker = ExcludingBreaker()
+        breaker = FakeCircuitBreaker(exclude=(LookupError,))
         mediator = bootstrap.bootstrap(
             queries_mapper=lambda m: m.bind(
                 ExclQuery,
@@ -496,7 +442,7 @@ class TestExcludedExceptions:
         )
         with pytest.raises(KeyError):
             await mediator.send(ExclQuery(key="missing"))
-        assert breaker.calls == 1
+        assert breaker.calls == [LookupFailingPrimary]
 
     async def test_other_exceptions_still_fall_back(self) -> None:
         mediator = bootstrap.bootstrap(
@@ -505,44 +451,17 @@ class TestExcludedExceptions:
                 cqrs.RequestHandlerFallback(
                     primary=OtherFailingPrimary,
                     fallback=ExclFallback,
-                    circuit_breaker=ExcludingBreaker(),
+                    circuit_breaker=FakeCircuitBreaker(exclude=(LookupError,)),
                 ),
             )
         )
         assert await mediator.send(ExclQuery(key="k")) == ExclResult(source="fallback")
 
 
-class StreamGuardingBreaker(FakeBreaker):
-    """A FakeBreaker that also guards whole streams (the optional `guard_stream` hook)."""
-
-    def __init__(self, fail_max: int) -> None:
-        super().__init__(fail_max)
-        self.guarded: list[type | str] = []
-
-    def guard_stream(
-        self, identifier: type | str, stream: AsyncIterator[str]
-    ) -> AsyncIterator[str]:
-        self.guarded.append(identifier)
-        return self._relay(identifier, stream)
-
-    async def _relay(
-        self, identifier: type | str, stream: AsyncIterator[str]
-    ) -> AsyncGenerator[str, None]:
-        if self.is_open:
-            raise BreakerOpen(f"circuit of {identifier!r} is open")
-        try:
-            async for item in stream:
-                yield item
-        except Exception:
-            self.failures += 1
-            raise
-        self.successes += 1
-
-
 class TestStreamGuard:
     @pytest.mark.anyio
     async def test_a_guarding_breaker_sees_the_whole_stream_as_one_call(self) -> None:
-        breaker = StreamGuardingBreaker(fail_max=10)
+        breaker = FakeStreamGuardingCircuitBreaker(fail_max=10)
         mediator = stream_mediator(Journal(), stream_fallback(breaker))
 
         items = await collect(mediator.stream(StreamFetch(n=3)))
@@ -556,7 +475,7 @@ class TestStreamGuard:
     async def test_mid_stream_failures_add_up_and_open_the_circuit(self) -> None:
         """Items delivered before each failure must not reset a consecutive-failure count."""
         journal = Journal()
-        breaker = StreamGuardingBreaker(fail_max=2)
+        breaker = FakeStreamGuardingCircuitBreaker(fail_max=2)
         mediator = stream_mediator(journal, stream_fallback(breaker))
         for _ in range(2):
             items = await collect(mediator.stream(StreamFetch(n=3, fail_after=2)))

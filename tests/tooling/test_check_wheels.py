@@ -56,6 +56,7 @@ class TestCheckWheels:
             "cqrs_kafka",
             [
                 "cqrs/kafka/__init__.py",
+                "cqrs/kafka/py.typed",
                 "cqrs/kafka/producer.py",
                 "cqrs/message_brokers/kafka.py",
                 "cqrs/adapters/kafka.py",
@@ -65,7 +66,11 @@ class TestCheckWheels:
         outbox = _wheel(
             tmp_path,
             "cqrs_outbox_sqlalchemy",
-            ["cqrs/outbox/sqlalchemy/__init__.py", "cqrs/outbox/sqlalchemy/repository.py"],
+            [
+                "cqrs/outbox/sqlalchemy/__init__.py",
+                "cqrs/outbox/sqlalchemy/py.typed",
+                "cqrs/outbox/sqlalchemy/repository.py",
+            ],
         )
         done = _check(core, kafka, breaker, outbox)
         assert done.returncode == 0, done.stderr
@@ -136,3 +141,67 @@ class TestCheckWheels:
 
     def test_no_arguments_is_a_usage_error(self) -> None:
         assert _check().returncode == 2
+
+
+class TestTypedMarker:
+    """Every distribution's own top package ships `py.typed` (PEP 561)."""
+
+    def test_extra_package_without_py_typed_fails(self, tmp_path: Path, core: Path) -> None:
+        extra = _wheel(tmp_path, "cqrs_pydantic", ["cqrs/pydantic/__init__.py"])
+        done = _check(core, extra)
+        assert done.returncode == 1
+        assert "does not ship cqrs/pydantic/py.typed" in done.stderr
+
+    def test_extra_package_with_py_typed_passes(self, tmp_path: Path, core: Path) -> None:
+        extra = _wheel(
+            tmp_path, "cqrs_pydantic", ["cqrs/pydantic/__init__.py", "cqrs/pydantic/py.typed"]
+        )
+        done = _check(core, extra)
+        assert done.returncode == 0, done.stderr
+
+    def test_package_in_a_namespace_directory_needs_py_typed(
+        self, tmp_path: Path, core: Path
+    ) -> None:
+        extra = _wheel(
+            tmp_path,
+            "cqrs_breaker",
+            ["cqrs/breaker/__init__.py", "cqrs/breaker/py.typed", "cqrs/adapters/cb/__init__.py"],
+        )
+        done = _check(core, extra)
+        assert done.returncode == 1
+        assert "does not ship cqrs/adapters/cb/py.typed" in done.stderr
+
+    def test_package_in_a_core_extension_point_needs_py_typed(
+        self, tmp_path: Path, core: Path
+    ) -> None:
+        extra = _wheel(tmp_path, "cqrs_outbox_sqlalchemy", ["cqrs/outbox/sqlalchemy/__init__.py"])
+        done = _check(core, extra)
+        assert done.returncode == 1
+        assert "does not ship cqrs/outbox/sqlalchemy/py.typed" in done.stderr
+
+    def test_subpackages_are_covered_by_their_top_packages_marker(
+        self, tmp_path: Path, core: Path
+    ) -> None:
+        extra = _wheel(
+            tmp_path,
+            "cqrs_saga",
+            ["cqrs/saga/__init__.py", "cqrs/saga/py.typed", "cqrs/saga/storage/__init__.py"],
+        )
+        assert _check(core, extra).returncode == 0
+
+    def test_the_cores_packages_use_the_root_marker(self, tmp_path: Path, core: Path) -> None:
+        assert _check(core).returncode == 0
+
+    def test_the_built_wheels_pass(self, tmp_path: Path) -> None:
+        # The real distributions, built from this checkout: each extra ships its marker.
+        built = subprocess.run(
+            ["uv", "build", "--all-packages", "--wheel", "--quiet", "-o", str(tmp_path)],
+            cwd=SCRIPT.parents[1],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if built.returncode != 0:
+            pytest.skip(f"uv build failed (offline?): {built.stderr.strip()[-300:]}")
+        done = _check(*sorted(tmp_path.glob("*.whl")))
+        assert done.returncode == 0, done.stderr

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from cqrs.circuit_breaker import ICircuitBreaker
+from cqrs.circuit_breaker import ExcludingCircuitBreaker, ICircuitBreaker
 
-__all__ = ["check_options", "falls_back"]
+__all__ = ["FallBackRule", "check_options", "fall_back_rule"]
+
+#: Decides, for a failure of the primary, whether the fallback answers.
+FallBackRule = Callable[[BaseException], bool]
 
 
 def check_options(failure_exceptions: Any, circuit_breaker: Any) -> None:
@@ -24,22 +28,36 @@ def check_options(failure_exceptions: Any, circuit_breaker: Any) -> None:
         )
 
 
-def falls_back(
-    exc: BaseException,
+def fall_back_rule(
     failure_exceptions: tuple[type[BaseException], ...],
     circuit_breaker: ICircuitBreaker | None,
-) -> bool:
-    """An open circuit always falls back; otherwise the listed exceptions (empty: any).
+) -> FallBackRule:
+    """The decision of one fallback binding, planned once when the binding is built.
 
-    A breaker may also implement `is_excluded(exc)`: the business exceptions it
-    excludes neither trip it nor trigger the fallback; they reach the caller.
+    An open circuit always falls back; otherwise the listed exceptions (empty:
+    any `Exception`). A breaker that implements `ExcludingCircuitBreaker` has
+    its excluded (business) exceptions reach the caller: they neither trip it
+    nor trigger the fallback.
     """
-    if circuit_breaker is not None:
-        if circuit_breaker.is_circuit_breaker_error(exc):
+    caught = failure_exceptions or (Exception,)
+    if circuit_breaker is None:
+
+        def listed(exc: BaseException) -> bool:
+            return isinstance(exc, caught)
+
+        return listed
+    is_open = circuit_breaker.is_circuit_breaker_error
+    if not isinstance(circuit_breaker, ExcludingCircuitBreaker):
+
+        def open_or_listed(exc: BaseException) -> bool:
+            return is_open(exc) or isinstance(exc, caught)
+
+        return open_or_listed
+    is_excluded = circuit_breaker.is_excluded
+
+    def open_or_listed_not_excluded(exc: BaseException) -> bool:
+        if is_open(exc):
             return True
-        is_excluded = getattr(circuit_breaker, "is_excluded", None)
-        if is_excluded is not None and is_excluded(exc):
-            return False
-    if not failure_exceptions:
-        return isinstance(exc, Exception)
-    return isinstance(exc, failure_exceptions)
+        return not is_excluded(exc) and isinstance(exc, caught)
+
+    return open_or_listed_not_excluded

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from aiobreaker import CircuitBreakerError
 
 from cqrs.breaker.circuit import Circuit
-from cqrs.breaker.exceptions import BreakerConfigurationError, CircuitOpenError
+from cqrs.breaker.exceptions import BreakerConfigurationError
 from cqrs.breaker.storage import StorageFactory, check_storage, memory_storage
 
 __all__ = ["AioBreakerAdapter", "Exclusion", "circuit_name"]
@@ -91,9 +91,13 @@ class AioBreakerAdapter:
         self._circuits: dict[type | str, Circuit] = {}
 
     async def call(
-        self, identifier: type | str, func: Callable[..., Awaitable[T]], *args: Any
+        self,
+        identifier: type | str,
+        func: Callable[..., Awaitable[T]],
+        *args: Any,
+        **kwargs: Any,
     ) -> T:
-        """Await `func(*args)` through the circuit of `identifier`.
+        """Await `func(*args, **kwargs)` through the circuit of `identifier`.
 
         Raises `CircuitOpenError` without calling `func` while the circuit is
         open; otherwise returns what `func` returns or raises what it raises.
@@ -101,7 +105,7 @@ class AioBreakerAdapter:
         circuit = self._circuits.get(identifier)
         if circuit is None:
             circuit = self.circuit(identifier)
-        return await circuit.call(func, args)
+        return await circuit.call(func, args, kwargs)
 
     def guard_stream(self, identifier: type | str, stream: AsyncIterator[T]) -> AsyncIterator[T]:
         """Relay a primary's `stream` through the circuit of `identifier`, as one call.
@@ -117,8 +121,8 @@ class AioBreakerAdapter:
         return circuit.guard_stream(stream)
 
     def is_circuit_breaker_error(self, exc: BaseException) -> bool:
-        """True for "circuit open": `CircuitOpenError` or aiobreaker's `CircuitBreakerError`."""
-        return isinstance(exc, (CircuitOpenError, CircuitBreakerError))
+        """True for "circuit open": an aiobreaker `CircuitBreakerError` (`CircuitOpenError` is)."""
+        return isinstance(exc, CircuitBreakerError)
 
     def is_excluded(self, exc: BaseException) -> bool:
         """True for the business exceptions listed in `exclude`."""

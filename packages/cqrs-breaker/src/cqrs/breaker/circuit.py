@@ -23,8 +23,9 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-from aiobreaker import CircuitBreaker, CircuitBreakerError, CircuitBreakerState
+from aiobreaker import CircuitBreakerError, CircuitBreakerState
 
+from cqrs.breaker._utc import UtcCircuitBreaker
 from cqrs.breaker.exceptions import CircuitOpenError
 from cqrs.breaker.storage import CachedCircuitStorage, CircuitStorage
 
@@ -56,7 +57,7 @@ class Circuit:
     ) -> None:
         self.name = name
         self.storage = storage
-        self._breaker = CircuitBreaker(
+        self._breaker = UtcCircuitBreaker(
             fail_max=fail_max,
             timeout_duration=timeout,
             # One predicate rather than the types: aiobreaker would call an exception
@@ -80,26 +81,30 @@ class Circuit:
         """Consecutive failures counted so far (reset by a success)."""
         return self.storage.counter
 
-    async def call(self, func: Callable[..., Awaitable[T]], args: tuple[Any, ...]) -> T:
-        """Await `func(*args)` through this circuit."""
+    async def call(
+        self, func: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> T:
+        """Await `func(*args, **kwargs)` through this circuit."""
         cached = self._cached
         if cached is None:
-            return await self._call(func, args)
+            return await self._call(func, args, kwargs)
         if cached.stale():
             await cached.refresh()
         try:
-            return await self._call(func, args)
+            return await self._call(func, args, kwargs)
         finally:
             if cached.dirty:
                 await cached.flush()
 
-    async def _call(self, func: Callable[..., Awaitable[T]], args: tuple[Any, ...]) -> T:
+    async def _call(
+        self, func: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> T:
         if self._trial:
             raise CircuitOpenError(self.name, None, "a trial call is in flight")
         self._calls += 1
         number = self._calls
         try:
-            result: T = await self._breaker.call_async(func, *args)
+            result: T = await self._breaker.call_async(func, *args, **kwargs)
             return result
         except CircuitBreakerError as exc:
             error = exc
@@ -113,9 +118,7 @@ class Circuit:
         cause = error.__cause__
         if cause is not None:
             raise cause  # the call ran and failed; aiobreaker only reports the opening
-        raise CircuitOpenError(
-            self.name, _seconds_until(error.reopen_time), "waiting for timeout_duration"
-        ) from error
+        raise _open_error(self.name, error) from error
 
     async def guard_stream(self, stream: AsyncIterator[T]) -> AsyncGenerator[T, None]:
         """Relay `stream`, counting the whole stream as one call of this circuit.
@@ -167,9 +170,7 @@ class Circuit:
             try:
                 state.before_call(None)
             except CircuitBreakerError as exc:
-                raise CircuitOpenError(
-                    self.name, _seconds_until(exc.reopen_time), "waiting for timeout_duration"
-                ) from exc
+                raise _open_error(self.name, exc) from exc
             self._breaker.half_open()
             state = self._breaker.state
         return state, number
@@ -240,6 +241,13 @@ async def _record_failure(state: Any, exc: BaseException) -> None:
         if raised is not exc:
             raise
     exc.__traceback__ = traceback
+
+
+def _open_error(name: str, error: Any) -> CircuitOpenError:
+    reopen_time: datetime | None = error.reopen_time
+    return CircuitOpenError(
+        name, _seconds_until(reopen_time), "waiting for timeout_duration", reopen_time
+    )
 
 
 def _seconds_until(reopen_time: datetime | None) -> float | None:

@@ -17,8 +17,16 @@ the shared counter only if this process has seen failures in it, and each
 process lets one half-open trial call of its own through. In exchange a call
 that changes nothing costs no round trip at all, and none ever blocks.
 
-When Redis does not answer, circuits keep working on their local copy (each
-process on its own) and a WARNING says so once; another says when Redis is back.
+Redis down or hung: every command is bounded by `timeout` (default 50 ms)
+and, after a failure, no command is sent for a backoff delay that doubles up
+to `max_backoff` (see `cqrs.breaker.redis_link`); one WARNING says Redis is
+gone, one that it is back. Meanwhile each process's circuits run on their
+local copy. On reconnection a copy that changed during the outage is merged
+with the hash, never simply overwritten by it (`merge_states`): an open state
+wins over a closed or half-open one (of two openings, the later), and the
+failure count is the larger of the two. So a circuit opened during the outage
+stays open once Redis is back, and one closed by a trial during the outage
+while the hash still says open costs one more trial.
 
 Keys: one hash per circuit, `{prefix}:{circuit name}`, fields `state`,
 `counter` and `opened_at` (float seconds since the epoch).
@@ -28,21 +36,28 @@ when a factory connects by URL.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aiobreaker import CircuitBreakerState
 
 from cqrs.breaker.exceptions import BreakerConfigurationError
+from cqrs.breaker.redis_link import (
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_BACKOFF,
+    DEFAULT_TIMEOUT,
+    RedisLink,
+)
+from cqrs.breaker.redis_state import (
+    CircuitSnapshot,
+    epoch_seconds,
+    merge_states,
+    parse_hash,
+)
 
 __all__ = ["RedisCircuitStorage", "RedisStorageFactory"]
-
-logger: logging.Logger = logging.getLogger("cqrs.breaker")
-
-_EPOCH = datetime(1970, 1, 1)  # opened_at is naive UTC; Redis keeps epoch seconds
 
 
 class RedisCircuitStorage:
@@ -50,23 +65,29 @@ class RedisCircuitStorage:
 
     Implements aiobreaker's storage interface (local, synchronous) and
     `cqrs.breaker.storage.CachedCircuitStorage` (`stale`/`refresh`,
-    `dirty`/`flush`, awaited by the adapter around each call).
+    `dirty`/`flush`, awaited by the adapter around each call). Every command
+    goes through `link` (timeout, backoff, outage logging), shared by the
+    circuits of one factory; without one, the storage gets its own.
     """
 
     name = "redis"  # aiobreaker's storages carry a kind name
 
-    def __init__(self, client: Any, key: str, cache_ttl: float = 0.5) -> None:
+    def __init__(
+        self, client: Any, key: str, cache_ttl: float = 0.5, *, link: RedisLink | None = None
+    ) -> None:
         self._client = client
         self.key = key
         self._cache_ttl = cache_ttl
+        self.link: RedisLink = link if link is not None else RedisLink(key)
         self._state: Any = CircuitBreakerState.CLOSED
         self._counter = 0
         self._opened_at: datetime | None = None  # naive UTC, as aiobreaker reads it
         self._fetched_at = float("-inf")
         self._pending: list[tuple[str, Any]] = []
         self._flushing = False
-        self._unreachable = False
-        self._errors = _redis_errors()
+        # True when the local copy holds changes Redis may not have (writes made or
+        # lost during an outage): the next read merges instead of overwriting.
+        self._diverged = False
 
     # -- aiobreaker's storage interface: the local copy ---------------------------------
 
@@ -104,7 +125,7 @@ class RedisCircuitStorage:
     @opened_at.setter
     def opened_at(self, value: datetime) -> None:
         self._opened_at = value
-        self._pending.append(("opened_at", (value - _EPOCH).total_seconds()))
+        self._pending.append(("opened_at", epoch_seconds(value)))
 
     # -- CachedCircuitStorage: keeping the copy in step --------------------------------
 
@@ -113,17 +134,20 @@ class RedisCircuitStorage:
         return time.monotonic() - self._fetched_at >= self._cache_ttl
 
     async def refresh(self) -> None:
-        """Read the hash into the local copy, unless local writes are still unsent."""
+        """Read the hash into the local copy (merged with it after an outage).
+
+        Skipped while the link backs off; the copy is left as it is while
+        local writes are still unsent.
+        """
         # Stamped before awaiting: calls arriving meanwhile keep using the old copy
         # instead of each sending its own HGETALL.
         self._fetched_at = time.monotonic()
-        try:
-            fields = await self._client.hgetall(self.key)
-        except self._errors as exc:
-            self._lost(exc)
+        fields = await self.link.run(self._client.hgetall, self.key)
+        if fields is None:
             return
-        self._reached()
-        if not self._pending and not self._flushing:
+        if self._diverged:
+            self._reconcile(fields)
+        elif not self._pending and not self._flushing:
             self._apply(fields)
 
     @property
@@ -134,24 +158,33 @@ class RedisCircuitStorage:
     async def flush(self) -> None:
         """Send the local writes in one MULTI pipeline and read the hash back.
 
-        One flush at a time: writes made meanwhile go with the next one. Writes
-        that Redis refused are dropped (the local copy keeps them); a cancelled
-        flush keeps them for the next one.
+        One flush at a time: writes made meanwhile go with the next one; a
+        cancelled flush keeps them for the next one. While Redis is out of
+        reach the writes are not queued (the local copy has them); the first
+        flush or refresh that reaches Redis again merges the copies instead.
         """
         if self._flushing or not self._pending:
             return
+        if self._diverged or not self.link.may_try():
+            # Increments only make sense on the copy Redis holds: after an outage
+            # the two copies are merged as a whole (by `refresh`) instead.
+            self._pending.clear()
+            self._diverged = True
+            await self.refresh()
+            if self._diverged or not self._pending:
+                return
         self._flushing = True
         ops = list(self._pending)
         try:
-            fields = await self._send(ops)
-        except self._errors as exc:
-            del self._pending[: len(ops)]
-            self._lost(exc)
-            return
+            fields = await self.link.run(self._send, ops)
         finally:
             self._flushing = False
         del self._pending[: len(ops)]
-        self._reached()
+        if fields is None:
+            # Redis may or may not have applied them (a timeout can come after the
+            # EXEC): only a merge is safe now.
+            self._diverged = True
+            return
         self._fetched_at = time.monotonic()
         if not self._pending:
             self._apply(fields)
@@ -168,40 +201,40 @@ class RedisCircuitStorage:
         return results[-1]
 
     def _apply(self, fields: dict[Any, Any]) -> None:
-        values = {_text(key): _text(value) for key, value in fields.items()}
-        try:
-            self._state = CircuitBreakerState[values.get("state", "CLOSED")]
-        except KeyError:
-            self._state = CircuitBreakerState.CLOSED  # a foreign value: start closed
-        self._counter = int(values.get("counter") or 0)
-        opened = values.get("opened_at")
-        self._opened_at = _EPOCH + timedelta(seconds=float(opened)) if opened else None
+        self._state, self._counter, self._opened_at = parse_hash(fields)
 
-    def _lost(self, exc: BaseException) -> None:
-        if not self._unreachable:
-            self._unreachable = True
-            logger.warning(
-                "circuit breaker storage %s: Redis did not answer (%r); "
-                "this process uses its local copy until it does",
-                self.key,
-                exc,
-            )
-
-    def _reached(self) -> None:
-        if self._unreachable:
-            self._unreachable = False
-            logger.warning("circuit breaker storage %s: Redis answers again", self.key)
+    def _reconcile(self, fields: dict[Any, Any]) -> None:
+        remote = parse_hash(fields)
+        local = CircuitSnapshot(self._state, self._counter, self._opened_at)
+        merged = merge_states(local, remote)
+        self._pending.clear()
+        self._diverged = False
+        self._state, self._counter, self._opened_at = merged
+        # Absolute writes of what Redis lacks, sent by the next flush.
+        if merged.state is not remote.state:
+            self._pending.append(("state", merged.state.name))
+        if merged.counter != remote.counter:
+            self._pending.append(("counter", merged.counter))
+        if merged.opened_at is not None and merged.opened_at != remote.opened_at:
+            self._pending.append(("opened_at", epoch_seconds(merged.opened_at)))
 
 
 class RedisStorageFactory:
     """`storage_factory` for `AioBreakerAdapter`: a `RedisCircuitStorage` per circuit.
 
-    Give a `url` (a `redis.asyncio` client is created, with 1-second connect
-    and socket timeouts so a dead Redis cannot hold calls for long) or your own
-    `redis.asyncio.Redis` as `client`. `prefix` namespaces the keys (one hash
-    per circuit, `{prefix}:{name}`); `cache_ttl` is the staleness window in
-    seconds (0: read Redis before every call). `await factory.aclose()` closes
-    a client the factory created.
+    Give a `url` (a `redis.asyncio` client is created, without redis-py's
+    retries and with socket timeouts of `timeout`) or your own
+    `redis.asyncio.Redis` as `client` (its settings do not matter: every
+    command is bounded by `timeout` here). `prefix` namespaces the keys (one
+    hash per circuit, `{prefix}:{name}`); `cache_ttl` is the staleness window
+    in seconds (0: read Redis before every call). `timeout` (seconds, default
+    0.05) bounds each command; after a failure no command is sent for
+    `backoff` seconds (default 0.5), doubling on each failed attempt up to
+    `max_backoff` (default 30). `clock` (monotonic seconds) paces the backoff.
+    A command that has to open a connection counts the connection setup in its
+    `timeout`: raise it for a distant Redis or TLS. `factory.link` tells
+    whether Redis is `unreachable` and when the next attempt is (`retry_in`).
+    `await factory.aclose()` closes a client the factory created.
     """
 
     def __init__(
@@ -211,6 +244,10 @@ class RedisStorageFactory:
         client: Any = None,
         prefix: str = "cqrs:breaker",
         cache_ttl: float = 0.5,
+        timeout: float = DEFAULT_TIMEOUT,
+        backoff: float = DEFAULT_BACKOFF,
+        max_backoff: float = DEFAULT_MAX_BACKOFF,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if (url is None) == (client is None):
             raise BreakerConfigurationError(
@@ -221,14 +258,19 @@ class RedisStorageFactory:
             raise BreakerConfigurationError(
                 f"cache_ttl must be a number of seconds >= 0, got {cache_ttl!r}"
             )
+        self.link: RedisLink = RedisLink(
+            prefix, timeout=timeout, backoff=backoff, max_backoff=max_backoff, clock=clock
+        )
         self._owns_client = client is None
-        self.client: Any = client if url is None else _connect(url)
+        self.client: Any = client if url is None else _connect(url, self.link.timeout)
         self.prefix = prefix
         self.cache_ttl: float = float(cache_ttl)
 
     def __call__(self, name: str) -> RedisCircuitStorage:
         """The storage of the circuit called `name`."""
-        return RedisCircuitStorage(self.client, f"{self.prefix}:{name}", self.cache_ttl)
+        return RedisCircuitStorage(
+            self.client, f"{self.prefix}:{name}", self.cache_ttl, link=self.link
+        )
 
     async def aclose(self) -> None:
         """Close the client if this factory created it."""
@@ -236,24 +278,20 @@ class RedisStorageFactory:
             await self.client.aclose()
 
 
-def _connect(url: str) -> Any:
+def _connect(url: str, timeout: float) -> Any:
     try:
         import redis.asyncio  # noqa: PLC0415 - the optional redis extra
+        from redis.asyncio.retry import Retry  # noqa: PLC0415
+        from redis.backoff import NoBackoff  # noqa: PLC0415
     except ImportError as exc:  # pragma: no cover - the redis extra is installed in dev
         raise ImportError(
             "RedisStorageFactory needs the redis package: pip install 'cqrs-breaker[redis]'"
         ) from exc
-    return redis.asyncio.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
-
-
-def _redis_errors() -> tuple[type[BaseException], ...]:
-    # Lazy: this module imports without the redis extra.
-    try:
-        from redis.exceptions import RedisError  # noqa: PLC0415 - the optional redis extra
-    except ImportError:
-        return (OSError, asyncio.TimeoutError)
-    return (RedisError, OSError, asyncio.TimeoutError)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+    # No retries: the link's backoff decides when to try again, and a retried
+    # command would only be cut by the timeout anyway.
+    return redis.asyncio.from_url(
+        url,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+    )

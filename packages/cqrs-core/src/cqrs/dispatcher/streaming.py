@@ -4,7 +4,7 @@ Streaming fallback contract: items the primary already yielded stay delivered;
 when the primary fails (before its first item or mid-stream) with a failure
 that qualifies, the fallback handler is called with the same request and its
 whole stream follows. With a circuit breaker that implements
-`guard_stream(identifier, stream)`, the primary's whole stream counts as one
+`StreamGuardingCircuitBreaker`, the primary's whole stream counts as one
 call (a mid-stream failure is one failure, a complete stream one success);
 with any other breaker, every pull of an item goes through `breaker.call`. In
 both cases an open circuit sends the request to the fallback at once.
@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Any
 
+from cqrs.circuit_breaker import StreamGuardingCircuitBreaker
 from cqrs.container.protocol import Container
 from cqrs.dispatcher.common import (
     Emit,
@@ -67,7 +68,7 @@ def fallback_stream_invoker(
     breaker = binding.circuit_breaker
     # A breaker that can guard a whole stream counts it as one call: items pulled
     # before a failure must not reset a count of consecutive failures.
-    guard = getattr(breaker, "guard_stream", None)
+    guard = breaker.guard_stream if isinstance(breaker, StreamGuardingCircuitBreaker) else None
     per_pull = breaker is not None and guard is None
     should_fall_back = binding.should_fall_back
     resolve = container.resolve

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 
-from cqrs._fallback import check_options, falls_back
+from cqrs._fallback import FallBackRule, check_options, fall_back_rule
 from cqrs._introspect import declared_event_type, type_name
 from cqrs.circuit_breaker import ICircuitBreaker
 
@@ -25,6 +25,9 @@ class EventHandlerFallback:
     fallback: type
     failure_exceptions: tuple[type[BaseException], ...] = ()
     circuit_breaker: ICircuitBreaker | None = None
+    # Planned in __post_init__ from the options above (which optional breaker
+    # methods exist is decided once, not looked up per call).
+    _falls_back: FallBackRule = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for role in ("primary", "fallback"):
@@ -46,7 +49,9 @@ class EventHandlerFallback:
                 f"{type_name(self.fallback)} handles {type_name(fallback_event)}"
             )
         check_options(self.failure_exceptions, self.circuit_breaker)
+        rule = fall_back_rule(self.failure_exceptions, self.circuit_breaker)
+        object.__setattr__(self, "_falls_back", rule)  # frozen: set once, here
 
     def should_fall_back(self, exc: BaseException) -> bool:
         """Whether a failure of the primary sends the event to the fallback."""
-        return falls_back(exc, self.failure_exceptions, self.circuit_breaker)
+        return self._falls_back(exc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from cqrs._fallback import check_options, falls_back
+from cqrs._fallback import FallBackRule, check_options, fall_back_rule
 from cqrs._introspect import HandlerKind, declared_types, handler_kind, type_name
 from cqrs.circuit_breaker import ICircuitBreaker
 
@@ -31,6 +31,9 @@ class RequestHandlerFallback:
     fallback: type
     failure_exceptions: tuple[type[BaseException], ...] = ()
     circuit_breaker: ICircuitBreaker | None = None
+    # Planned in __post_init__ from the options above (which optional breaker
+    # methods exist is decided once, not looked up per call).
+    _falls_back: FallBackRule = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for role in ("primary", "fallback"):
@@ -57,6 +60,8 @@ class RequestHandlerFallback:
                         f"{type_name(self.fallback)} handles {type_name(fallback_types[index])}"
                     )
         check_options(self.failure_exceptions, self.circuit_breaker)
+        rule = fall_back_rule(self.failure_exceptions, self.circuit_breaker)
+        object.__setattr__(self, "_falls_back", rule)  # frozen: set once, here
 
     @property
     def kind(self) -> HandlerKind:
@@ -67,7 +72,7 @@ class RequestHandlerFallback:
 
     def should_fall_back(self, exc: BaseException) -> bool:
         """Whether a failure of the primary sends the request to the fallback."""
-        return falls_back(exc, self.failure_exceptions, self.circuit_breaker)
+        return self._falls_back(exc)
 
 
 def _kind_label(kind: Any) -> str:

@@ -2,6 +2,9 @@
 
 - `OutboxRepositoryConformance`: the shared test suite of `OutboxedEventRepository`.
 - `FlakyMessageBroker`: a broker that fails chosen sends.
+- `FakeCircuitBreaker` (and `FakeStreamGuardingCircuitBreaker`): circuit breakers
+  for fallbacks that record their calls and open when told or after `fail_max`
+  failures; `FakeCircuitOpenError` is what they raise while open.
 - `ManualClock`: a `now()` that moves only when told.
 
 Importing this package does not import pytest (pytest is not a dependency of cqrs-core).
@@ -9,8 +12,20 @@ Importing this package does not import pytest (pytest is not a dependency of cqr
 
 from __future__ import annotations
 
+from cqrs.testing.breaker import (
+    FakeCircuitBreaker,
+    FakeCircuitOpenError,
+    FakeStreamGuardingCircuitBreaker,
+)
 from cqrs.testing.brokers import FlakyMessageBroker
 from cqrs.testing.clock import ManualClock
 from cqrs.testing.outbox import OutboxRepositoryConformance
 
-__all__ = ["FlakyMessageBroker", "ManualClock", "OutboxRepositoryConformance"]
+__all__ = [
+    "FakeCircuitBreaker",
+    "FakeCircuitOpenError",
+    "FakeStreamGuardingCircuitBreaker",
+    "FlakyMessageBroker",
+    "ManualClock",
+    "OutboxRepositoryConformance",
+]
