@@ -1,3 +1,7 @@
 """Dependency injection: the `Container` protocol, the built-in container and adapters."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from cqrs.container.protocol import Container
+
+__all__ = ["Container"]
