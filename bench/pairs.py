@@ -7,7 +7,8 @@ ratio (issue 8, "Speed"):
   same query, its handler taking a repository, sent through a mediator bootstrapped
   with each container;
 - the pydantic flavour's `to_dict()` no slower than pydantic's own
-  `model_dump(mode="json")` on the same model.
+  `model_dump(mode="json")` of a plain `pydantic.BaseModel` with the same fields and values
+  (what python-cqrs's `to_dict()` is).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import pydantic
 from dependency_injector import containers, providers
 
 import cqrs
@@ -112,6 +114,21 @@ _PLACED = OrderPlaced(
 )
 
 
+class PlainLine(pydantic.BaseModel):
+    sku: str
+    quantity: int
+    price: float
+
+
+class PlainOrderPlaced(pydantic.BaseModel):
+    order_id: uuid.UUID
+    customer: str
+    placed_at: dt.datetime
+    lines: list[PlainLine]
+    tags: list[str]
+    note: str | None = None
+
+
 def pydantic_to_dict() -> Runner:
     to_dict = _PLACED.to_dict
 
@@ -123,7 +140,7 @@ def pydantic_to_dict() -> Runner:
 
 
 def pydantic_model_dump_json() -> Runner:
-    dump = _PLACED.model_dump
+    dump = PlainOrderPlaced.model_validate(_PLACED.model_dump()).model_dump
 
     async def run(n: int) -> None:
         for _ in range(n):
@@ -140,7 +157,7 @@ PAIRS = [
         send_with_builtin_container,
     ),
     Pair(
-        "pydantic to_dict() / model_dump(mode='json')",
+        "pydantic flavour's to_dict() / plain pydantic model_dump(mode='json')",
         1,
         pydantic_to_dict,
         pydantic_model_dump_json,

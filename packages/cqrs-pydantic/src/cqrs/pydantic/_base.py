@@ -3,7 +3,9 @@
 - `to_dict()` is `cqrs._codec.encode_pydantic(self)`: pydantic's python-mode dump encoded
   by the core's codec, so a pydantic model and a dataclass with equal field values give the
   same dict, key order included (dashed UUIDs, `isoformat()` datetimes with "+00:00",
-  enum values, decimals as strings, bytes as base64, durations as seconds).
+  enum values, decimals as strings, bytes as base64, durations as seconds). Where the
+  model's schema shows that pydantic's `model_dump(mode="json")` gives that same dict
+  (but for the "Z" of UTC offsets), that native dump is used instead (`_dump_plan`).
 - `from_dict(**d)` validates `d` with pydantic and reports bad data as `cqrs.DecodeError`.
   It validates by field name, as `to_dict()` writes them, aliases notwithstanding (pydantic
   2.11 and later). `val_json_bytes="base64"` makes pydantic decode the base64 of the wire
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pydantic
@@ -24,6 +26,7 @@ import pydantic
 from cqrs import _codec
 from cqrs._typing import Self
 from cqrs.exceptions import DecodeError
+from cqrs.pydantic._dump_plan import NATIVE, SLOW, Fix, plan_dump
 
 __all__ = ["WireModel"]
 
@@ -41,6 +44,8 @@ _BY_NAME: dict[str, Any] = (
     if "by_name" in inspect.signature(pydantic.BaseModel.model_validate).parameters
     else {}
 )
+#: Per model class: the function `to_dict` dumps it with (see `cqrs.pydantic._dump_plan`).
+_DUMPS: dict[type, Callable[[Any], Any]] = {}
 _SHOWN_ERRORS = 3
 _repr = reprlib.Repr()
 _repr.maxstring = _repr.maxother = 60
@@ -59,7 +64,10 @@ class WireModel(pydantic.BaseModel, metaclass=_ModelProtocolMeta):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the model as a JSON-compatible dict, the same as a dataclass model's."""
-        data: dict[str, Any] = _codec.encode_pydantic(self)
+        dump = _DUMPS.get(type(self))
+        if dump is None:
+            dump = _DUMPS[type(self)] = _dump_function(type(self))
+        data: dict[str, Any] = dump(self)
         return data
 
     @classmethod
@@ -74,6 +82,24 @@ class WireModel(pydantic.BaseModel, metaclass=_ModelProtocolMeta):
             return cls.model_validate(kwargs, **_BY_NAME)
         except pydantic.ValidationError as exc:
             raise _decode_error(cls, exc) from exc
+
+
+def _dump_function(cls: type[pydantic.BaseModel]) -> Callable[[Any], Any]:
+    """How `to_dict` dumps instances of `cls`: natively when that gives the wire format."""
+    if cls.model_dump is not pydantic.BaseModel.model_dump:
+        return _codec.encode_pydantic  # an overridden model_dump is the model's own word
+    plan = plan_dump(cls.__pydantic_core_schema__)
+    if plan == SLOW:
+        return _codec.encode_pydantic
+    if plan == NATIVE:
+        return _native_dump
+    fix: Fix = plan  # type: ignore[assignment]
+    return lambda model: fix(_native_dump(model))
+
+
+def _native_dump(model: pydantic.BaseModel) -> Any:
+    # model_dump(mode="json") without its keyword-argument plumbing (all defaults here).
+    return model.__pydantic_serializer__.to_python(model, mode="json")
 
 
 def _decode_error(cls: type, exc: pydantic.ValidationError) -> DecodeError:
