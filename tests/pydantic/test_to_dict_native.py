@@ -118,12 +118,63 @@ class Custom(cqrs.pydantic.Response):
         return value.date().isoformat()
 
 
-class Awkward(cqrs.pydantic.Response):
+class Data(cqrs.pydantic.Response):
     data: bytes
+
+
+class Span(cqrs.pydantic.Response):
     span: dt.timedelta
-    by_number: dict[int, str]
+
+
+class ByNumber(cqrs.pydantic.Response):
+    by_number: dict[int, dt.datetime]
+
+
+class Anything(cqrs.pydantic.Response):
     anything: Any
+
+
+class StampOrText(cqrs.pydantic.Response):
     stamp_or_text: dt.datetime | str
+
+
+class Bare(cqrs.pydantic.Response):
+    items: list  # type: ignore[type-arg]
+    pairs: tuple  # type: ignore[type-arg]
+    table: dict  # type: ignore[type-arg]
+
+
+class Point(enum.Enum):
+    ORIGIN = (0, 0)
+
+
+class Points(cqrs.pydantic.Response):
+    point: Point
+
+
+class AtOrigin(cqrs.pydantic.Response):
+    origin: Literal[Point.ORIGIN]
+
+
+class Empty(cqrs.pydantic.Response):
+    nothing: tuple[()]
+
+
+class OwnDump(cqrs.pydantic.Response):
+    at: dt.datetime
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        return {"at": "its own"}
+
+
+class Tuples(cqrs.pydantic.Response):
+    fixed: tuple[int, str]
+    numbers: tuple[int, ...]
+
+
+class OnlyHidden(cqrs.pydantic.Response):
+    shown: str
+    hidden: dt.datetime = pydantic.Field(default=AT, exclude=True)
 
 
 MODELS: list[Any] = [
@@ -161,13 +212,17 @@ MODELS: list[Any] = [
     Open.model_validate({"at": AT, "extra_stamp": AT}),
     Computed(at=AT),
     Custom(at=AT),
-    Awkward(
-        data=b"\x00\xfe\xff",
-        span=dt.timedelta(seconds=90),
-        by_number={1: "one"},
-        anything={"at": AT},
-        stamp_or_text="2026Z",
-    ),
+    Data(data=b"\x00\xfe\xff"),
+    Span(span=dt.timedelta(seconds=90)),
+    ByNumber(by_number={1: AT}),
+    Anything(anything={"at": AT}),
+    StampOrText(stamp_or_text="2026Z"),
+    Bare(items=[AT], pairs=(AT,), table={"at": AT}),
+    Points(point=Point.ORIGIN),
+    AtOrigin(origin=Point.ORIGIN),
+    Empty(nothing=()),
+    Tuples(fixed=(1, "one"), numbers=(1, 2)),
+    OnlyHidden(shown="yes"),
     cqrs.pydantic.NotificationEvent[Line](
         event_name="LineAdded", topic="lines", payload=Line(sku="n", at=AT)
     ),
@@ -183,6 +238,10 @@ def test_to_dict_is_the_codec_wire_format(model: Any) -> None:
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: type(model).__name__)
 def test_to_dict_twice_gives_the_same_dict(model: Any) -> None:
     assert model.to_dict() == model.to_dict()
+
+
+def test_an_overridden_model_dump_is_used() -> None:
+    assert OwnDump(at=AT).to_dict() == {"at": "its own"}
 
 
 def test_utc_datetimes_keep_the_isoformat_offset() -> None:

@@ -1,7 +1,5 @@
 """Dependency injection: the `Container` protocol, the built-in container and adapters."""
 
-from __future__ import annotations
-
 from cqrs.container.protocol import Container
 
 __all__ = ["Container"]

@@ -187,8 +187,7 @@ def _async_kind(provider: Any) -> bool:
 
 
 def _is_subtype(provided: type, key: type) -> bool:
-    if provided is key:
-        return False
+    # Called only for keys without an exact match, so `provided` is never `key`.
     if key in provided.__mro__:
         return True
     if not getattr(key, "_is_protocol", False):

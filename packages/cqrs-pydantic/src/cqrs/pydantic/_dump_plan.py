@@ -39,7 +39,7 @@ def plan_dump(core_schema: Mapping[str, Any]) -> Fix | str:
     """`SLOW`, `NATIVE` or the fix-up function for a model's `__pydantic_core_schema__`."""
     try:
         fix = _Planner().plan(core_schema)
-    except _Slow:
+    except (_Slow, KeyError):  # KeyError: a schema shape this planner does not know
         return SLOW
     return NATIVE if fix is None else fix
 
@@ -113,9 +113,7 @@ class _Planner:
     _set = _frozenset = _list
 
     def _tuple(self, schema: Mapping[str, Any]) -> Fix | None:
-        items = [self.plan(item) for item in schema.get("items_schema", ())]
-        if not items:
-            raise _Slow  # a bare tuple: items of any type
+        items = [self.plan(item) for item in schema["items_schema"]]
         if "variadic_item_index" in schema:
             if len(items) > 1:
                 raise _Slow
@@ -125,13 +123,10 @@ class _Planner:
         return _positions_fix(tuple(items))
 
     def _dict(self, schema: Mapping[str, Any]) -> Fix | None:
-        keys = schema.get("keys_schema")
-        if keys is None or keys["type"] not in _DICT_KEYS or "serialization" in keys:
+        keys = schema["keys_schema"]
+        if keys["type"] not in _DICT_KEYS or "serialization" in keys:
             raise _Slow  # other keys: pydantic writes str(key), the codec keeps the key
-        values = schema.get("values_schema")
-        if values is None:
-            raise _Slow
-        fix = self.plan(values)
+        fix = self.plan(schema["values_schema"])
         return None if fix is None else _values_fix(fix)
 
     def _union(self, schema: Mapping[str, Any]) -> Fix | None:
@@ -151,10 +146,7 @@ class _Planner:
         return None
 
     def _items(self, schema: Mapping[str, Any]) -> Fix | None:
-        items = schema.get("items_schema")
-        if items is None:
-            raise _Slow
-        return self.plan(items)
+        return self.plan(schema["items_schema"])
 
 
 def _utc_offset(value: Any) -> Any:
