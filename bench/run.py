@@ -2,7 +2,9 @@
 
 The floor is a bare `await handler.handle(request)`. Scenarios and the floor
 are interleaved in every repeat, so machine noise hits them alike; the ratio of
-medians is what the targets of DESIGN.md §7 constrain.
+medians is what the targets of DESIGN.md §7 constrain. The pairs of `pairs.py`
+(a subject and its baseline) are interleaved the same way and reported as
+subject / baseline.
 
     uv run python bench/run.py [--repeats 7] [--seconds 0.2] [--check] [--json PATH]
 """

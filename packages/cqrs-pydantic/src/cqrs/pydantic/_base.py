@@ -64,8 +64,9 @@ class WireModel(pydantic.BaseModel, metaclass=_ModelProtocolMeta):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the model as a JSON-compatible dict, the same as a dataclass model's."""
-        dump = _DUMPS.get(type(self))
-        if dump is None:
+        try:
+            dump = _DUMPS[type(self)]
+        except KeyError:
             dump = _DUMPS[type(self)] = _dump_function(type(self))
         data: dict[str, Any] = dump(self)
         return data
@@ -94,7 +95,11 @@ def _dump_function(cls: type[pydantic.BaseModel]) -> Callable[[Any], Any]:
     if plan == NATIVE:
         return _native_dump
     fix: Fix = plan  # type: ignore[assignment]
-    return lambda model: fix(_native_dump(model))
+
+    def fixed_dump(model: pydantic.BaseModel) -> Any:
+        return fix(model.__pydantic_serializer__.to_python(model, mode="json"))
+
+    return fixed_dump
 
 
 def _native_dump(model: pydantic.BaseModel) -> Any:

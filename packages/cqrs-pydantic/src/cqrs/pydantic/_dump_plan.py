@@ -105,7 +105,9 @@ class _Planner:
 
     def _nullable(self, schema: Mapping[str, Any]) -> Fix | None:
         fix = self.plan(schema["schema"])
-        return None if fix is None else _unless_none(fix)
+        if fix is None or fix is _utc_offset:  # _utc_offset lets None through
+            return fix
+        return _unless_none(fix)
 
     def _list(self, schema: Mapping[str, Any]) -> Fix | None:
         return _items_fix(self._items(schema))
@@ -151,7 +153,8 @@ class _Planner:
 
 def _utc_offset(value: Any) -> Any:
     # pydantic writes a zero UTC offset as "Z"; isoformat() (the wire format) as "+00:00".
-    if value[-1] == "Z":
+    # None passes through, so optional timestamps need no wrapper.
+    if type(value) is str and value[-1:] == "Z":
         return value[:-1] + "+00:00"
     return value
 
@@ -161,15 +164,16 @@ def _unless_none(fix: Fix) -> Fix:
 
 
 def _fields_fix(fixes: tuple[tuple[str, Fix], ...]) -> Fix:
-    if len(fixes) == 1:  # the common case: one timestamp field
-        ((name, fix_one),) = fixes
+    if len(fixes) == 1 and fixes[0][1] is _utc_offset:  # the common case: one timestamp
+        name = fixes[0][0]
 
-        def fix_field(data: dict[str, Any]) -> dict[str, Any]:
-            if name in data:  # absent when excluded from serialization
-                data[name] = fix_one(data[name])
+        def fix_timestamp(data: dict[str, Any]) -> dict[str, Any]:
+            value = data.get(name)  # None when absent (excluded from serialization)
+            if type(value) is str and value[-1:] == "Z":
+                data[name] = value[:-1] + "+00:00"
             return data
 
-        return fix_field
+        return fix_timestamp
 
     def fix(data: dict[str, Any]) -> dict[str, Any]:
         for name, fix_value in fixes:
