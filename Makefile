@@ -34,7 +34,13 @@ CORE_PKG := packages/cqrs-core
 # pyright strict checks the public API against the installed wheels (DESIGN.md §2).
 PYRIGHT_VERSION := 1.1.414
 
-.PHONY: help install lint format typecheck test test-core-only test-wheels bench demo check clean
+# test-matrix: each interpreter with the event loop modes of tests/conftest.py it runs
+# (eager needs 3.12+). Interpreters come from pyenv (~/.pyenv/versions/3.1x.*), else
+# from `uv python find`; each gets its own .venv-py3XX synced from uv.lock.
+MATRIX := 3.10:default,debug 3.11:default,debug 3.12:default,eager 3.13:debug,eager
+PYENV_ROOT ?= $(HOME)/.pyenv
+
+.PHONY: help install lint format typecheck test coverage test-matrix test-core-only test-wheels bench demo check clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -56,6 +62,28 @@ typecheck: install ## mypy --strict over the paths in [tool.mypy] files
 
 test: install ## The whole test suite in the dev environment
 	$(RUN) pytest
+
+coverage: install ## The whole suite under coverage.py; fails below [tool.coverage.report] fail_under (branch)
+	$(RUN) coverage erase
+	$(RUN) coverage run -m pytest
+	$(RUN) coverage report
+
+test-matrix: ## The suite on Python 3.10-3.13, under the default, debug and eager event loops
+	@set -euo pipefail; \
+	for entry in $(MATRIX); do \
+		version=$${entry%%:*}; modes=$${entry#*:}; \
+		python=$$(ls -d $(PYENV_ROOT)/versions/$$version.*/bin/python$$version 2>/dev/null \
+			| sort -V | tail -n 1); \
+		if [[ -z "$$python" ]]; then python=$$($(UV) python find $$version); fi; \
+		venv=.venv-py$${version/./}; \
+		echo "== Python $$version ($$python) in $$venv"; \
+		UV_PROJECT_ENVIRONMENT=$$venv $(UV) sync --frozen --all-packages --quiet --python "$$python"; \
+		for mode in $${modes//,/ }; do \
+			echo "== Python $$version, CQRS_TEST_LOOP=$$mode"; \
+			CQRS_TEST_LOOP=$$mode UV_PROJECT_ENVIRONMENT=$$venv \
+				$(RUN) --python "$$python" pytest -q -p no:cacheprovider; \
+		done; \
+	done
 
 # cqrs-core alone (plus pytest and anyio, pinned to uv.lock): tests that need an
 # optional library skip themselves, and every core module must import without it.
@@ -89,8 +117,9 @@ bench: install ## Speed harness (DESIGN.md §7)
 demo: install ## Run the example application
 	$(RUN) python examples/demo.py
 
-check: lint typecheck test test-core-only test-wheels ## Everything CI runs
+check: lint typecheck coverage test-matrix test-core-only test-wheels ## Everything CI runs
 
 clean: ## Remove build outputs, the isolation venvs and tool caches (keeps .venv)
-	rm -rf $(DIST) build $(CORE_VENV) $(WHEELS_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(DIST) build $(CORE_VENV) $(WHEELS_VENV) .venv-py3* .pytest_cache .mypy_cache .ruff_cache \
+		.coverage
 	find . -path ./.venv -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -2,7 +2,9 @@
 
 The floor is a bare `await handler.handle(request)`. Scenarios and the floor
 are interleaved in every repeat, so machine noise hits them alike; the ratio of
-medians is what the targets of DESIGN.md §7 constrain.
+medians is what the targets of DESIGN.md §7 constrain. The pairs of `pairs.py`
+(a subject and its baseline) are interleaved the same way and reported as
+subject / baseline.
 
     uv run python bench/run.py [--repeats 7] [--seconds 0.2] [--check] [--json PATH]
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from pairs import PAIRS
 from scenarios import SCENARIOS, Runner, floor
 
 
@@ -42,8 +45,11 @@ async def _time(run: Runner, n: int) -> float:
 
 
 async def measure(repeats: int, seconds: float) -> list[dict[str, object]]:
-    """Run every scenario and the floor `repeats` times, interleaved; return the rows."""
+    """Run every scenario, pair and the floor `repeats` times, interleaved; return the rows."""
     runners = [("floor", floor(), 1)] + [(s.name, s.build(), s.per) for s in SCENARIOS]
+    for pair in PAIRS:
+        runners += [(f"{pair.name}: subject", pair.subject(), 1)]
+        runners += [(f"{pair.name}: baseline", pair.baseline(), 1)]
     counts = []
     for _, run, _ in runners:
         await run(200)  # warm up
@@ -68,19 +74,42 @@ async def measure(repeats: int, seconds: float) -> list[dict[str, object]]:
                 "ok": us / floor_us <= scenario.target,
             }
         )
+    for pair in PAIRS:
+        subject = statistics.median(samples[f"{pair.name}: subject"])
+        baseline = statistics.median(samples[f"{pair.name}: baseline"])
+        rows.append(
+            {
+                "pair": pair.name,
+                "us": subject,
+                "baseline_us": baseline,
+                "ratio": subject / baseline,
+                "target": pair.target,
+                "ok": subject / baseline <= pair.target,
+            }
+        )
     return rows
 
 
 def render(rows: list[dict[str, object]]) -> str:
-    """A Markdown table of the rows."""
+    """Markdown tables of the rows: scenarios against the floor, then the pairs."""
     lines = ["| scenario | µs/op | ×floor | target ×floor | |", "|---|---:|---:|---:|---|"]
     for row in rows:
+        if "pair" in row:
+            continue
         target = row.get("target")
         verdict = "" if target is None else ("ok" if row["ok"] else "MISSED")
         lines.append(
             f"| {row['scenario']} | {row['us']:.3f} | {row['ratio']:.1f} | "
             f"{'' if target is None else f'≤ {target:g}'} | {verdict} |"
         )
+    lines += ["", "| pair: subject / baseline | µs/op | baseline µs/op | ratio | target | |"]
+    lines.append("|---|---:|---:|---:|---:|---|")
+    for row in rows:
+        if "pair" in row:
+            lines.append(
+                f"| {row['pair']} | {row['us']:.3f} | {row['baseline_us']:.3f} | "
+                f"{row['ratio']:.2f} | ≤ {row['target']:g} | {'ok' if row['ok'] else 'MISSED'} |"
+            )
     return "\n".join(lines)
 
 
@@ -96,7 +125,7 @@ def main() -> int:
     print(render(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
-    missed = [row["scenario"] for row in rows if row.get("ok") is False]
+    missed = [row.get("scenario", row.get("pair")) for row in rows if row.get("ok") is False]
     return 1 if args.check and missed else 0
 
 

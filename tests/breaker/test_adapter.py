@@ -242,7 +242,8 @@ class TestExclude:
 class TestHalfOpen:
     @pytest.mark.anyio
     async def test_before_the_timeout_calls_are_refused(self) -> None:
-        adapter = AioBreakerAdapter(fail_max=1, timeout_duration=SHORT)
+        # A timeout no test run outlasts: the refusal cannot depend on timing.
+        adapter = AioBreakerAdapter(fail_max=1, timeout_duration=600)
         await trip(adapter)
 
         with pytest.raises(CircuitOpenError):
@@ -277,8 +278,8 @@ class TestHalfOpen:
         with pytest.raises(ConnectionError):
             await adapter.call("svc", Primary().down)
 
-        with pytest.raises(CircuitOpenError):
-            await adapter.call("svc", Primary().ok)
+        # The state, not a refused call: a call would be refused only until SHORT passes.
+        assert adapter.circuit("svc").state == "open"
 
     @pytest.mark.anyio
     async def test_calls_during_the_trial_are_refused(self) -> None:

@@ -94,6 +94,17 @@ class Plain:
     pass
 
 
+class NeedsSessionAndClient:
+    def __init__(self, client: Client, session: Session) -> None:
+        self.client = client
+        self.session = session
+
+
+class SessionRepository(Repository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+
 class UnboundHandler:
     def __init__(self, meetings_api: MeetingAPIProtocol) -> None:
         self.meetings_api = meetings_api
@@ -107,6 +118,10 @@ class ApplicationContainer(containers.DeclarativeContainer):
 
 class AsyncContainer(containers.DeclarativeContainer):
     session = providers.Coroutine(open_session)
+
+
+class AsyncArgumentContainer(containers.DeclarativeContainer):
+    repository = providers.Factory(SessionRepository, session=providers.Coroutine(open_session))
 
 
 class CallableContainer(containers.DeclarativeContainer):
@@ -273,8 +288,56 @@ class TestFallbackInjection:
     def test_sync_factory_is_the_class_for_a_dependency_free_handler(self) -> None:
         assert adapter(ApplicationContainer()).sync_factory(Plain) is Plain
 
-    def test_sync_factory_is_none_when_a_provider_is_called(self) -> None:
-        assert adapter(ApplicationContainer()).sync_factory(JoinMeetingHandler) is None
+    def test_sync_factory_builds_with_synchronous_providers(self) -> None:
+        factory = adapter(ApplicationContainer()).sync_factory(JoinMeetingHandler)
+
+        assert factory is not None
+        handler = factory()
+        assert isinstance(handler.meetings_api, MeetingAPIImplementation)
+        assert handler.settings.dsn == "sqlite://"
+
+    def test_sync_factory_is_none_when_a_provider_is_a_coroutine(self) -> None:
+        assert adapter(AsyncContainer()).sync_factory(NeedsSession) is None
+
+    def test_sync_factory_is_none_when_an_async_resource_is_called(self) -> None:
+        assert adapter(ResourceContainer()).sync_factory(NeedsSessionAndClient) is None
+
+    def test_sync_factory_is_none_when_a_provider_argument_is_async(self) -> None:
+        assert adapter(AsyncArgumentContainer()).sync_factory(NeedsRepository) is None
+
+    def test_sync_factory_is_none_for_a_provider_in_async_mode(self) -> None:
+        container = ApplicationContainer()
+        container.repository.enable_async_mode()
+
+        assert adapter(container).sync_factory(NeedsRepository) is None
+
+    def test_sync_factory_is_plain_for_a_provider_with_async_mode_disabled(self) -> None:
+        container = AsyncArgumentContainer()
+        container.repository.disable_async_mode()
+
+        assert adapter(container).sync_factory(NeedsRepository) is not None
+
+    @pytest.mark.anyio
+    async def test_async_argument_of_a_provider_is_awaited(self) -> None:
+        built = await adapter(AsyncArgumentContainer()).resolve(NeedsRepository)
+
+        assert isinstance(built.repository, SessionRepository)
+        assert isinstance(built.repository.session, Session)
+
+    @pytest.mark.anyio
+    async def test_an_async_override_needs_refresh(self) -> None:
+        container = ApplicationContainer()
+        cqrs_container = adapter(container)
+        assert cqrs_container.sync_factory(NeedsRepository) is not None
+        container.repository.override(
+            providers.Factory(SessionRepository, session=providers.Coroutine(open_session))
+        )
+        cqrs_container.refresh()
+
+        built = await cqrs_container.resolve(NeedsRepository)
+
+        assert isinstance(built.repository, SessionRepository)
+        assert isinstance(built.repository.session, Session)
 
 
 class TestErrors:

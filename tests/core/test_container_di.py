@@ -161,6 +161,26 @@ class TestResolve:
         await cqrs_container.aclose()
 
     @pytest.mark.anyio
+    async def test_aclose_before_any_resolve_does_nothing(self) -> None:
+        cqrs_container = DIContainer(make_container())
+
+        await cqrs_container.aclose()
+
+        assert isinstance(await cqrs_container.resolve(UsesPool), UsesPool)
+        await cqrs_container.aclose()
+
+    @pytest.mark.anyio
+    async def test_a_failure_inside_the_graph_is_a_resolution_error(self) -> None:
+        def broken_pool() -> Pool:
+            raise di.exceptions.DependencyInjectionException("pool factory refused")
+
+        container = di.Container()
+        container.bind(di.bind_by_type(Dependent(broken_pool, scope="request"), Pool))
+
+        with pytest.raises(DependencyResolutionError, match="di failed while executing"):
+            await DIContainer(container).resolve(UsesPool)
+
+    @pytest.mark.anyio
     async def test_async_factory_is_awaited(self) -> None:
         container = di.Container()
         container.bind(di.bind_by_type(Dependent(open_connection, scope="request"), Connection))

@@ -30,18 +30,43 @@ Event = cqrs.NotificationEvent[dict[str, Any]]
 
 
 class CountingRepository(MemoryOutboxedEventRepository):
-    """Counts claims; raises on the first `fail_claims` of them."""
+    """Counts claims and when they happened; raises on the first `fail_claims` of them.
+
+    `stop_after(n, stop)` sets `stop` at the n-th claim, so a test ends a relay loop
+    after a number of iterations instead of after a wall-clock time.
+    """
 
     def __init__(self, *args: Any, fail_claims: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.claims = 0
+        self.claim_times: list[float] = []
         self.fail_claims = fail_claims
+        self._stop_at: tuple[int, asyncio.Event] | None = None
+
+    def stop_after(self, claims: int, stop: asyncio.Event) -> None:
+        self._stop_at = (claims, stop)
 
     async def claim_batch(self, limit: int, *, lease: timedelta) -> list[OutboxedEvent]:
         self.claims += 1
+        self.claim_times.append(asyncio.get_running_loop().time())
+        if self._stop_at is not None and self.claims >= self._stop_at[0]:
+            self._stop_at[1].set()
         if self.claims <= self.fail_claims:
             raise ConnectionError("database is down")
         return await super().claim_batch(limit, lease=lease)
+
+
+def _assert_backs_off(claim_times: list[float], idle_sleep: float) -> None:
+    """Each pause between claims lasted at least the doubling backoff's delay.
+
+    Only lower bounds are asserted: a sleep never ends early, while a loaded machine
+    may make it end late. A busy-polling loop has pauses of microseconds and fails.
+    """
+    pauses = [later - earlier for earlier, later in zip(claim_times, claim_times[1:])]
+    delays = [min(idle_sleep, idle_sleep / 16 * 2**n) for n in range(len(pauses))]
+    slack = 1e-3  # the event loop may fire a timer up to its clock resolution early
+    assert pauses, "at least two claims are needed"
+    assert all(pause >= delay - slack for pause, delay in zip(pauses, delays)), (pauses, delays)
 
 
 class GateBroker(InMemoryMessageBroker):
@@ -203,19 +228,18 @@ class TestConcurrentProducers:
 class TestRun:
     async def test_sleeps_when_idle(self) -> None:
         repository = _repository()
-        producer = EventProducer(InMemoryMessageBroker(), repository, idle_sleep=0.1)
+        producer = EventProducer(InMemoryMessageBroker(), repository, idle_sleep=0.08)
         stop = asyncio.Event()
-        task = asyncio.ensure_future(producer.run(stop))
-        await asyncio.sleep(0.3)
-        stop.set()
-        await asyncio.wait_for(task, 1)
-        assert 2 <= repository.claims <= 10
+        repository.stop_after(6, stop)
+        await asyncio.wait_for(producer.run(stop), 5)
+        assert repository.claims == 6
+        _assert_backs_off(repository.claim_times, 0.08)
 
     async def test_relays_events_committed_while_running(self) -> None:
         repository, broker = _repository(), InMemoryMessageBroker()
         stop = asyncio.Event()
         task = asyncio.ensure_future(EventProducer(broker, repository, idle_sleep=0.05).run(stop))
-        await asyncio.sleep(0.1)
+        await _wait_until(lambda: repository.claims >= 2)  # idle, between two claims
         await _commit(repository, 2)
         await _wait_until(lambda: len(broker.messages) == 2)
         stop.set()
@@ -223,16 +247,19 @@ class TestRun:
 
     async def test_stops_when_stop_is_set_while_idle(self) -> None:
         stop = asyncio.Event()
-        producer = EventProducer(InMemoryMessageBroker(), _repository(), idle_sleep=10)
+        repository = _repository()
+        # The first idle pause is 1000 / 16 s: only `stop` can end it within the bound.
+        producer = EventProducer(InMemoryMessageBroker(), repository, idle_sleep=1000)
         task = asyncio.ensure_future(producer.run(stop))
-        await asyncio.sleep(0.05)
+        await _wait_until(lambda: repository.claims == 1)
         stop.set()
-        await asyncio.wait_for(task, 1)
+        await asyncio.wait_for(task, 5)
 
     async def test_stops_on_cancel(self) -> None:
-        producer = EventProducer(InMemoryMessageBroker(), _repository(), idle_sleep=10)
+        repository = _repository()
+        producer = EventProducer(InMemoryMessageBroker(), repository, idle_sleep=1000)
         task = asyncio.ensure_future(producer.run())
-        await asyncio.sleep(0.05)
+        await _wait_until(lambda: repository.claims == 1)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -273,12 +300,11 @@ class TestRun:
         repository, broker = _repository(), FlakyMessageBroker(fail_topics={"t"})
         await _commit(repository, 100)
         stop = asyncio.Event()
-        producer = EventProducer(broker, repository, batch_size=2, idle_sleep=0.1)
-        task = asyncio.ensure_future(producer.run(stop))
-        await asyncio.sleep(0.3)
-        stop.set()
-        await asyncio.wait_for(task, 1)
-        assert 2 <= len(broker.attempts) <= 30  # without the pause: all 100 at once
+        repository.stop_after(5, stop)
+        producer = EventProducer(broker, repository, batch_size=2, idle_sleep=0.08)
+        await asyncio.wait_for(producer.run(stop), 5)
+        assert len(broker.attempts) == 10  # 5 batches of 2, not all 100 at once
+        _assert_backs_off(repository.claim_times, 0.08)
 
 
 class TestSeedsLoop:
@@ -334,12 +360,13 @@ class TestSeedsLoop:
 
     async def test_generator_waits_while_idle_and_ends_on_stop(self) -> None:
         repository = _repository()
-        producer = EventProducer(InMemoryMessageBroker(), repository, idle_sleep=0.1)
+        producer = EventProducer(InMemoryMessageBroker(), repository, idle_sleep=0.08)
         stop = asyncio.Event()
-        asyncio.get_running_loop().call_later(0.3, stop.set)
+        repository.stop_after(5, stop)
         batches = [batch async for batch in producer.event_batch_generator(stop=stop)]
         assert batches == []
-        assert 2 <= repository.claims <= 10
+        assert repository.claims == 5
+        _assert_backs_off(repository.claim_times, 0.08)
 
 
 class TestSettings:

@@ -24,7 +24,6 @@ __all__ = [
     "fail",
     "injectable_key",
     "is_async_callable",
-    "maybe_await",
     "read_signature",
     "singleton",
     "sync_call",
@@ -115,13 +114,6 @@ def is_async_callable(fn: Any) -> bool:
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
         getattr(fn, "__call__", None)  # noqa: B004 - an object whose __call__ is async
     )
-
-
-async def maybe_await(provider: Callable[[], Any]) -> Any:
-    value = provider()
-    if inspect.isawaitable(value):
-        value = await value
-    return value
 
 
 def sync_call(

@@ -17,7 +17,6 @@ everything before bootstrap, or build a new container (e.g. one per test).
 
 from __future__ import annotations
 
-import functools
 import inspect
 import itertools
 import typing
@@ -32,7 +31,6 @@ from cqrs.container._planning import (
     fail,
     injectable_key,
     is_async_callable,
-    maybe_await,
     read_signature,
     singleton,
     sync_call,
@@ -127,8 +125,8 @@ class DefaultContainer:
 
     # -- hooks for adapters (see cqrs.container.dependency_injector) -----------------
 
-    def _external(self, key: type) -> Callable[[], Any] | None:
-        """A provider for an unbound `key`, whose result may be awaitable; None if none."""
+    def _external(self, key: type) -> Plan | None:
+        """The plan of an outside provider for an unbound `key`; None if there is none."""
         return None
 
     def _unbound_fix(self, name: str) -> str:
@@ -179,7 +177,7 @@ class DefaultContainer:
         else:
             external = self._lookup_external(key, chain)
             if external is not None:
-                plan = Plan(functools.partial(maybe_await, external), True)
+                plan = external
             else:
                 reason = unbuildable(key)
                 if reason:
@@ -191,7 +189,7 @@ class DefaultContainer:
         self._plans[key] = plan
         return plan
 
-    def _lookup_external(self, key: type, chain: tuple[Any, ...]) -> Callable[[], Any] | None:
+    def _lookup_external(self, key: type, chain: tuple[Any, ...]) -> Plan | None:
         try:
             return self._external(key)
         except DependencyResolutionError as exc:

@@ -1,9 +1,10 @@
 """Adapter for dependency-injector containers (`pip install cqrs-core[dependency-injector]`).
 
-`DependencyInjectorCQRSContainer(ApplicationContainer())` answers `resolve(T)` with the
-provider of the wrapped container that provides `T`; types it does not provide (handler
-classes, typically) are built by constructor injection like `DefaultContainer` does,
-their parameters answered by the same rules, recursively.
+`DependencyInjectorCQRSContainer(ApplicationContainer())` (or, as in python-cqrs,
+`DependencyInjectorCQRSContainer()` then `.attach_external_container(...)`) answers
+`resolve(T)` with the provider of the wrapped container that provides `T`; types it does
+not provide (handler classes, typically) are built by constructor injection like
+`DefaultContainer` does, their parameters answered by the same rules, recursively.
 
 Which provider provides `T`:
 
@@ -19,12 +20,18 @@ An exact match wins; otherwise the unique provider of a subclass of `T`, where f
 Protocol `T` a class counts when it inherits `T` or has every method `T` declares
 (structural match; data members cannot be checked on a class). Two candidates are an
 error naming both.
-A provider's result is awaited when it is awaitable (async providers, async mode).
+Each provider is planned once, when a type first needs it: it counts as asynchronous when
+dependency-injector's async mode is enabled on it, or, while undefined, when it or any
+provider it calls or is overridden by (`traverse()`) is a coroutine function, an async
+generator function or an `AsyncResource`. A graph without an asynchronous provider is
+handed to the mediators as a plain callable (`sync_factory`); otherwise `resolve` awaits
+exactly the asynchronous providers.
 
 The type -> provider index is built once, on the first lookup. Overrides
 (`provider.override(...)`, `container.override_providers(...)`) need nothing: the index
 maps to provider objects, which apply their overrides when called. Providers added
-after the first lookup (`set_provider`) are seen only after `refresh()`.
+after the first lookup (`set_provider`), and an override added after planning that
+turns a synchronous provider asynchronous (or back), are seen only after `refresh()`.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from cqrs.container._planning import Plan
 from cqrs.container.default import DefaultContainer
 from cqrs.exceptions import ConfigurationError, DependencyResolutionError
 
@@ -55,51 +63,68 @@ _ITERATOR_ORIGINS = (
 )
 
 
-class DependencyInjectorCQRSContainer:
-    """`Container` backed by a dependency-injector container instance."""
+class DependencyInjectorCQRSContainer(DefaultContainer):
+    """`Container` backed by a dependency-injector container instance.
 
-    def __init__(self, container: Any) -> None:
+    `DependencyInjectorCQRSContainer(ApplicationContainer())`, or, as in python-cqrs,
+    `DependencyInjectorCQRSContainer()` then `attach_external_container(...)` before the
+    first resolve. `bind` / `bind_instance` (inherited from `DefaultContainer`) take
+    precedence over the providers.
+    """
+
+    def __init__(self, container: Any = None) -> None:
         """Wrap `container`, an instance (not the class) of a dependency-injector container."""
-        if isinstance(container, type):
-            raise ConfigurationError(
-                f"DependencyInjectorCQRSContainer needs a container instance, got the class "
-                f"{container.__qualname__}; pass {container.__qualname__}()"
-            )
-        self._container = container
-        self._injector = _ProviderBackedContainer(container)
+        super().__init__()
+        self._source: Any = None
+        self._index: dict[type, list[tuple[str, Any]]] | None = None
+        if container is not None:
+            self.attach_external_container(container)
+
+    @property
+    def external_container(self) -> Any:
+        """The wrapped dependency-injector container; `ConfigurationError` if none yet."""
+        if self._source is None:
+            raise _not_attached("external_container")
+        return self._source
 
     @property
     def container(self) -> Any:
-        """The wrapped dependency-injector container."""
-        return self._container
+        """The wrapped dependency-injector container (same as `external_container`)."""
+        return self.external_container
 
-    async def resolve(self, type_: type[T], /) -> T:
-        """Call the provider of `type_`, or build `type_` by constructor injection."""
-        return await self._injector.resolve(type_)
+    def attach_external_container(self, container: Any) -> None:
+        """Wrap `container`, replacing the one attached before (plans are forgotten).
+
+        Attach before bootstrap: factories already handed to mediators keep the providers
+        they were planned with.
+        """
+        if container is None or isinstance(container, type):
+            shown = container.__qualname__ if isinstance(container, type) else "None"
+            fix = f"pass {shown}()" if isinstance(container, type) else "pass a container"
+            raise ConfigurationError(
+                f"DependencyInjectorCQRSContainer needs a container instance, got {shown}; {fix}"
+            )
+        self._source = container
+        self.refresh()
 
     def sync_factory(self, type_: type[T], /) -> Callable[[], T] | None:
-        """A zero-argument factory when `type_`'s graph calls no provider, else None.
+        """A zero-argument factory when no provider of `type_`'s graph is asynchronous.
 
-        Provider results may be awaitable, so any graph that calls a provider goes
-        through `resolve`; a handler class without dependencies gets the class itself.
+        Whether a provider is asynchronous is decided once, when it is planned (see
+        the module docstring); a handler class without dependencies gets the class itself.
         """
-        return self._injector.sync_factory(type_)
+        return super().sync_factory(type_)
 
     def refresh(self) -> None:
         """Forget the provider index and every plan; the next lookup re-reads providers."""
-        self._injector = _ProviderBackedContainer(self._container)
+        self._plans = {}
+        self._consulted = {}
+        self._index = None
 
-
-class _ProviderBackedContainer(DefaultContainer):
-    """`DefaultContainer` whose unbound types come from dependency-injector providers."""
-
-    def __init__(self, container: Any) -> None:
-        super().__init__()
-        self._source = container
-        self._index: dict[type, list[tuple[str, Any]]] | None = None
-
-    def _external(self, key: type) -> Callable[[], Any] | None:
+    def _external(self, key: type) -> Plan | None:
         if self._index is None:
+            if self._source is None:
+                raise _not_attached(f"resolve({key.__qualname__})")
             self._index = _build_index(self._source)
         candidates = self._index.get(key, [])
         if not candidates and key is not object:
@@ -118,15 +143,51 @@ class _ProviderBackedContainer(DefaultContainer):
                 f"{key.__qualname__}: {names}; keep one, or annotate the parameter with a type "
                 "only one of them provides"
             )
-        return candidates[0][1] if candidates else None
+        if not candidates:
+            return None
+        provider = candidates[0][1]
+        # The provider itself is the plan: calling it is the whole per-call work.
+        return Plan(provider, _is_async(provider))
 
     def _unbound_fix(self, name: str) -> str:
         return f"add a provider for {name} to the dependency-injector container"
 
 
-def _is_subtype(provided: type, key: type) -> bool:
-    if provided is key:
+def _not_attached(used: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"DependencyInjectorCQRSContainer.{used} was used before a dependency-injector "
+        "container was attached; pass one to the constructor, "
+        "DependencyInjectorCQRSContainer(ApplicationContainer()), or call "
+        "attach_external_container(ApplicationContainer()) first"
+    )
+
+
+def _is_async(provider: Any) -> bool:
+    """Whether calling `provider` returns an awaitable, decided without calling it."""
+    if provider.is_async_mode_enabled():
+        return True
+    if provider.is_async_mode_disabled():
         return False
+    # Undefined mode: dependency-injector turns a provider asynchronous when anything it
+    # calls (its own callable, an argument's provider, an override) is asynchronous.
+    return any(_async_kind(each) for each in (provider, *provider.traverse()))
+
+
+def _async_kind(provider: Any) -> bool:
+    from dependency_injector import resources  # noqa: PLC0415 - optional dependency
+
+    if provider.is_async_mode_enabled():
+        return True
+    provides = getattr(provider, "provides", None)
+    if inspect.isfunction(provides):
+        provides = inspect.unwrap(provides)  # Resource keeps a wrapper of its function
+    if inspect.isclass(provides) and issubclass(provides, resources.AsyncResource):
+        return True
+    return inspect.iscoroutinefunction(provides) or inspect.isasyncgenfunction(provides)
+
+
+def _is_subtype(provided: type, key: type) -> bool:
+    # Called only for keys without an exact match, so `provided` is never `key`.
     if key in provided.__mro__:
         return True
     if not getattr(key, "_is_protocol", False):

@@ -1,6 +1,7 @@
 """Adapter for `di` containers (adriangb/di; `pip install cqrs-core[di]`).
 
-`DIContainer(container)` answers `resolve(T)` by solving `Dependent(T, scope="request")`
+`DIContainer(container)` (or `DIContainer()` then `attach_external_container(container)`,
+as in python-cqrs) answers `resolve(T)` by solving `Dependent(T, scope="request")`
 against the wrapped `di.Container` (once per type; the solved graph is cached) and
 executing it. `di` wires constructors from type hints itself, so handler classes need
 no binding; interfaces are bound as usual:
@@ -20,7 +21,7 @@ import inspect
 import typing
 from typing import Any
 
-from cqrs.exceptions import DependencyResolutionError
+from cqrs.exceptions import ConfigurationError, DependencyResolutionError
 
 __all__ = ["DIContainer"]
 
@@ -34,23 +35,50 @@ _SCOPES = (APP_SCOPE, REQUEST_SCOPE)
 class DIContainer:
     """`Container` backed by a `di.Container`."""
 
-    def __init__(self, container: Any) -> None:
-        """Wrap `container`, a `di.Container` with the application's binds."""
+    def __init__(self, container: Any = None) -> None:
+        """Wrap `container`, a `di.Container` with the application's binds.
+
+        Without it, call `attach_external_container(container)` before the first resolve
+        (the python-cqrs way: `DIContainer()` then `attach_external_container`).
+        """
         from di.dependent import Dependent  # noqa: PLC0415 - optional dependency
         from di.exceptions import DependencyInjectionException  # noqa: PLC0415
 
-        self._container = container
+        self._container: Any = None
         self._dependent = Dependent
         self._di_error: type[Exception] = DependencyInjectionException
         self._solved: dict[type, Any] = {}
         self._executor = _SequentialExecutor()
         self._app_context: Any = None
         self._app_state: Any = None
+        if container is not None:
+            self.attach_external_container(container)
+
+    @property
+    def external_container(self) -> Any:
+        """The wrapped `di.Container`; `ConfigurationError` if none is attached yet."""
+        if self._container is None:
+            raise _not_attached("external_container")
+        return self._container
 
     @property
     def container(self) -> Any:
-        """The wrapped `di.Container`."""
-        return self._container
+        """The wrapped `di.Container` (same as `external_container`)."""
+        return self.external_container
+
+    def attach_external_container(self, container: Any) -> None:
+        """Wrap `container` (a `di.Container`), replacing the one attached before.
+
+        Solved graphs are forgotten. Attach before bootstrap and before the first resolve:
+        the app scope already entered (if any) keeps the objects it built until `aclose()`.
+        """
+        if container is None or isinstance(container, type):
+            raise ConfigurationError(
+                f"DIContainer.attach_external_container() needs a di.Container instance, got "
+                f"{container!r}; pass di.Container()"
+            )
+        self._container = container
+        self._solved = {}
 
     async def resolve(self, type_: type[T], /) -> T:
         """Build `type_` in a new request scope, inside the long-lived app scope."""
@@ -88,6 +116,8 @@ class DIContainer:
         return state
 
     def _solve(self, type_: type[Any]) -> Any:
+        if self._container is None:
+            raise _not_attached(f"resolve({type_.__qualname__})")
         name = type_.__qualname__
         try:
             solved = self._container.solve(
@@ -115,6 +145,14 @@ class DIContainer:
                 )
         self._solved[type_] = solved
         return solved
+
+
+def _not_attached(used: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"DIContainer.{used} was used before a di container was attached; pass one to the "
+        "constructor, DIContainer(di.Container()), or call "
+        "attach_external_container(di.Container()) first"
+    )
 
 
 def _default_to_request_scope(dependent: Any, _sub_scopes: Any, _scopes: Any) -> Any:

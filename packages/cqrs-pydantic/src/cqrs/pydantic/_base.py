@@ -3,7 +3,9 @@
 - `to_dict()` is `cqrs._codec.encode_pydantic(self)`: pydantic's python-mode dump encoded
   by the core's codec, so a pydantic model and a dataclass with equal field values give the
   same dict, key order included (dashed UUIDs, `isoformat()` datetimes with "+00:00",
-  enum values, decimals as strings, bytes as base64, durations as seconds).
+  enum values, decimals as strings, bytes as base64, durations as seconds). Where the
+  model's schema shows that pydantic's `model_dump(mode="json")` gives that same dict
+  (but for the "Z" of UTC offsets), that native dump is used instead (`_dump_plan`).
 - `from_dict(**d)` validates `d` with pydantic and reports bad data as `cqrs.DecodeError`.
   It validates the wire form in pydantic's strict JSON mode, so that both flavours accept
   and refuse the same values (`"12"` or `true` is not an int, an int is a float, a UUID or
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pydantic
@@ -28,6 +30,7 @@ import pydantic_core
 from cqrs import _codec
 from cqrs._typing import Self
 from cqrs.exceptions import DecodeError
+from cqrs.pydantic._dump_plan import NATIVE, SLOW, Fix, plan_dump
 
 __all__ = ["WireModel"]
 
@@ -45,7 +48,8 @@ _BY_NAME: dict[str, Any] = (
     if "by_name" in inspect.signature(pydantic.BaseModel.model_validate_json).parameters
     else {}
 )
-
+#: Per model class: the function `to_dict` dumps it with (see `cqrs.pydantic._dump_plan`).
+_DUMPS: dict[type, Callable[[Any], Any]] = {}
 _SHOWN_ERRORS = 3
 _repr = reprlib.Repr()
 _repr.maxstring = _repr.maxother = 60
@@ -64,7 +68,11 @@ class WireModel(pydantic.BaseModel, metaclass=_ModelProtocolMeta):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the model as a JSON-compatible dict, the same as a dataclass model's."""
-        data: dict[str, Any] = _codec.encode_pydantic(self)
+        try:
+            dump = _DUMPS[type(self)]
+        except KeyError:
+            dump = _DUMPS[type(self)] = _dump_function(type(self))
+        data: dict[str, Any] = dump(self)
         return data
 
     @classmethod
@@ -100,6 +108,28 @@ class WireModel(pydantic.BaseModel, metaclass=_ModelProtocolMeta):
             return cls.model_validate_json(text, **_BY_NAME)
         except pydantic.ValidationError as exc:
             raise _decode_error(cls, exc) from exc
+
+
+def _dump_function(cls: type[pydantic.BaseModel]) -> Callable[[Any], Any]:
+    """How `to_dict` dumps instances of `cls`: natively when that gives the wire format."""
+    if cls.model_dump is not pydantic.BaseModel.model_dump:
+        return _codec.encode_pydantic  # an overridden model_dump is the model's own word
+    plan = plan_dump(cls.__pydantic_core_schema__)
+    if plan == SLOW:
+        return _codec.encode_pydantic
+    if plan == NATIVE:
+        return _native_dump
+    fix: Fix = plan  # type: ignore[assignment]
+
+    def fixed_dump(model: pydantic.BaseModel) -> Any:
+        return fix(model.__pydantic_serializer__.to_python(model, mode="json"))
+
+    return fixed_dump
+
+
+def _native_dump(model: pydantic.BaseModel) -> Any:
+    # model_dump(mode="json") without its keyword-argument plumbing (all defaults here).
+    return model.__pydantic_serializer__.to_python(model, mode="json")
 
 
 def _wire_text(data: dict[str, Any]) -> bytes:
