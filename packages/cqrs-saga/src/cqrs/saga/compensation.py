@@ -15,7 +15,7 @@ from cqrs.saga.storage.protocol import ISagaStorage
 
 __all__ = ["CompensationPolicy", "Compensator"]
 
-logger = logging.getLogger("cqrs.saga")
+logger: logging.Logger = logging.getLogger("cqrs.saga")
 
 
 class CompensationPolicy:
@@ -41,9 +41,9 @@ class CompensationPolicy:
                 raise SagaDefinitionError(
                     f"compensation_retry_{label} must be a number >= {low:g}, got {value!r}"
                 )
-        self.retry_count = retry_count
-        self.retry_delay = float(retry_delay)
-        self.retry_backoff = float(retry_backoff)
+        self.retry_count: int = retry_count
+        self.retry_delay: float = float(retry_delay)
+        self.retry_backoff: float = float(retry_backoff)
 
 
 class Compensator:
@@ -51,7 +51,9 @@ class Compensator:
 
     __slots__ = ("_caller", "_policy", "_storage")
 
-    def __init__(self, caller: StepCaller, storage: ISagaStorage, policy: CompensationPolicy):
+    def __init__(
+        self, caller: StepCaller, storage: ISagaStorage, policy: CompensationPolicy
+    ) -> None:
         self._caller = caller
         self._storage = storage
         self._policy = policy

@@ -57,10 +57,10 @@ class Fallback(Generic[StepT]):
                 "circuit_breaker must implement cqrs.circuit_breaker.ICircuitBreaker "
                 f"(call, is_circuit_breaker_error), got {circuit_breaker!r}"
             )
-        self.step = step
-        self.fallback = fallback
-        self.failure_exceptions = failure_exceptions
-        self.circuit_breaker = circuit_breaker
+        self.step: type[StepT] = step
+        self.fallback: type[StepT] = fallback
+        self.failure_exceptions: tuple[type[BaseException], ...] = failure_exceptions
+        self.circuit_breaker: ICircuitBreaker | None = circuit_breaker
 
     def falls_back(self, exc: BaseException) -> bool:
         """Whether the failure `exc` of the primary hands over to the fallback."""

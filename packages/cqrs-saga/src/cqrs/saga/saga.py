@@ -38,10 +38,14 @@ class SagaPosition:
 
     __slots__ = ("fallback", "names", "primary")
 
-    def __init__(self, primary: type[SagaStepHandler[Any, Any]], fallback: Fallback[Any] | None):
-        self.primary = primary
-        self.fallback = fallback
-        self.names = (primary.name,) if fallback is None else (primary.name, fallback.fallback.name)
+    def __init__(
+        self, primary: type[SagaStepHandler[Any, Any]], fallback: Fallback[Any] | None
+    ) -> None:
+        self.primary: type[SagaStepHandler[Any, Any]] = primary
+        self.fallback: Fallback[Any] | None = fallback
+        self.names: tuple[str, ...] = (
+            (primary.name,) if fallback is None else (primary.name, fallback.fallback.name)
+        )
 
     def step_named(self, name: str) -> type[SagaStepHandler[Any, Any]] | None:
         """The step of this position stored under `name`, if any."""
@@ -84,13 +88,13 @@ class SagaPlan:
                     )
                 seen[name] = cls
             positions.append(position)
-        self.saga_type = saga_type
-        self.name = saga_type.name
-        self.positions = tuple(positions)
+        self.saga_type: type[Saga[Any]] = saga_type
+        self.name: str = saga_type.name
+        self.positions: tuple[SagaPosition, ...] = tuple(positions)
         # Recovery compares it with the stored one: a changed step list must not be
         # resumed against a log written by the old one.
         layout = "\n".join("/".join(position.names) for position in positions)
-        self.fingerprint = hashlib.sha256(layout.encode()).hexdigest()[:16]
+        self.fingerprint: str = hashlib.sha256(layout.encode()).hexdigest()[:16]
 
 
 _PLANS: dict[type, SagaPlan] = {}
