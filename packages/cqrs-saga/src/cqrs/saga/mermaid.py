@@ -63,7 +63,7 @@ class SagaMermaid:
                 lines.append(f"    {ident} : +act(context)")
                 lines.append(f"    {ident} : +compensate(context)")
                 if role == "step":
-                    lines.append(f'    {saga_id} --> {ident} : "{index}"')
+                    lines.append(f"    {saga_id} --> {ident} : step {index}")
                 else:
                     primary = _ident(position.primary)
                     lines.append(f"    {primary} ..> {ident} : fallback")

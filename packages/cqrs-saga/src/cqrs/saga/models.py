@@ -22,7 +22,17 @@ class SagaContext(DataModel, base=True):
     """
 
 
-class SagaStatus(str, enum.Enum):
+class _TextEnum(str, enum.Enum):
+    """A string enum that prints as its value (`f"{status}"` gives `completed`)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class SagaStatus(_TextEnum):
     """Where a saga stands; the last three are final unless recovery retries FAILED.
 
     - RUNNING: steps are being executed (or the run was interrupted: resumable).
@@ -40,14 +50,14 @@ class SagaStatus(str, enum.Enum):
     FAILED = "failed"
 
 
-class SagaAction(str, enum.Enum):
+class SagaAction(_TextEnum):
     """What a step log entry records: the step's `act` or its `compensate`."""
 
     ACT = "act"
     COMPENSATE = "compensate"
 
 
-class SagaStepStatus(str, enum.Enum):
+class SagaStepStatus(_TextEnum):
     """The outcome recorded by a step log entry."""
 
     STARTED = "started"
