@@ -89,7 +89,6 @@ class Compensator:
         policy = self._policy
         storage = self._storage
         name = step_type.name
-        await storage.log_step(saga_id, name, SagaAction.COMPENSATE, SagaStepStatus.STARTED)
         delay = policy.retry_delay
         for attempt in range(1, policy.retry_count + 1):
             try:

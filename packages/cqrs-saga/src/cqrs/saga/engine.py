@@ -1,17 +1,17 @@
 """The saga state machine: act step by step, compensate on failure, resume from the log.
 
 Order of work for each step (what a crash at any point leaves behind):
-1. log `act/started` under the step's name;
-2. call `act` (through the circuit breaker for a fallback position; on a
+1. call `act` (through the circuit breaker for a fallback position; on a
    qualifying failure log `act/failed` under the primary's name, restore the
    context and run the fallback the same way);
-3. log `act/completed` under the name of the step that ran;
-4. persist the context (optimistic version check);
-5. process the step's events;
-6. yield the step's result.
-A step with `started` but no `completed` entry did not complete: recovery runs it
-again (with the same idempotency key). A consumer that stops iterating at 6
-leaves a RUNNING saga whose log is complete up to that step.
+2. persist the context and log `act/completed` under the name of the step that
+   ran, in one storage call (`complete_step`, optimistic version check);
+3. process the step's events;
+4. return the step's result to the consumer (the last step marks the saga
+   COMPLETED first).
+A step without a `completed` entry did not complete: recovery runs it again, with
+the same idempotency key. A consumer that stops iterating after 4 leaves a
+RUNNING saga whose log is complete up to that step.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
-from cqrs.circuit_breaker import ICircuitBreaker
 from cqrs.container.protocol import Container
-from cqrs.saga._steps import StepCaller, describe
+from cqrs.saga._steps import StepCaller, assign, describe
 from cqrs.saga.compensation import CompensationPolicy, Compensator
 from cqrs.saga.exceptions import SagaAlreadyExistsError, SagaDefinitionChanged
 from cqrs.saga.models import SagaAction, SagaLogEntry, SagaStatus, SagaStepStatus
-from cqrs.saga.saga import SagaPlan, SagaPosition
+from cqrs.saga.saga import SagaPlan
 from cqrs.saga.step import SagaStepResult
 from cqrs.saga.storage.protocol import ISagaStorage, SagaRecord
 
@@ -36,11 +35,7 @@ __all__ = ["SagaEngine"]
 Emit = Callable[[list[Any]], Awaitable[None]]
 
 _ACT, _COMPENSATE = SagaAction.ACT, SagaAction.COMPENSATE
-_STARTED, _COMPLETED, _FAILED = (
-    SagaStepStatus.STARTED,
-    SagaStepStatus.COMPLETED,
-    SagaStepStatus.FAILED,
-)
+_COMPLETED, _FAILED = SagaStepStatus.COMPLETED, SagaStepStatus.FAILED
 
 
 class SagaEngine:
@@ -60,7 +55,7 @@ class SagaEngine:
         self._plan = plan
         self._storage = storage
         self._emit = emit
-        self._caller = StepCaller(container, step_types)
+        self._caller = StepCaller(container, storage, step_types)
         self._compensator = Compensator(self._caller, storage, policy)
 
     @property
@@ -73,9 +68,7 @@ class SagaEngine:
         """Where this engine keeps its sagas."""
         return self._storage
 
-    async def run(
-        self, context: Any, saga_id: uuid.UUID
-    ) -> AsyncIterator[SagaStepResult[Any, Any]]:
+    def run(self, context: Any, saga_id: uuid.UUID) -> AsyncIterator[SagaStepResult[Any, Any]]:
         """Start the saga `saga_id`, or continue it if the storage already holds it.
 
         A COMPLETED or COMPENSATED saga yields nothing and acts no more. A RUNNING
@@ -83,27 +76,29 @@ class SagaEngine:
         given `context` object is updated to it). A COMPENSATING or FAILED one
         finishes its compensation and yields nothing.
         """
+        return SagaRun(self, saga_id, context, None, 0)
+
+    async def start(self, saga_id: uuid.UUID, context: Any) -> tuple[list[type[Any]], int] | None:
+        """Create the saga, or load it: `(steps done, version)` to go on from, None if finished."""
         plan = self._plan
+        storage = self._storage
         try:
-            await self._storage.create_saga(
+            await storage.create_saga(
                 saga_id, plan.name, context.to_dict(), fingerprint=plan.fingerprint
             )
+            return [], 1
         except SagaAlreadyExistsError:
-            record = await self._storage.load_saga(saga_id)
-            self._check(record)
-            if record.status in (SagaStatus.COMPLETED, SagaStatus.COMPENSATED):
-                return
-            _assign(context, type(context).from_dict(**record.context))
-            history = await self._storage.get_step_history(saga_id)
-            if record.status is not SagaStatus.RUNNING:
-                await self._finish_compensation(saga_id, context, history)
-                return
-            done = self._replay(history)
-            forward = self._forward(saga_id, context, done, record.version)
-        else:
-            forward = self._forward(saga_id, context, [], 1)
-        async for result in forward:
-            yield result
+            pass
+        record = await storage.load_saga(saga_id)
+        self._check(record)
+        if record.status in (SagaStatus.COMPLETED, SagaStatus.COMPENSATED):
+            return None
+        assign(context, type(context).from_dict(**record.context))
+        history = await storage.get_step_history(saga_id)
+        if record.status is not SagaStatus.RUNNING:
+            await self._finish_compensation(saga_id, context, history)
+            return None
+        return self._replay(history), record.version
 
     async def resume(self, saga_id: uuid.UUID, context: Any) -> SagaStatus:
         """Bring a stored saga to a final status (see `cqrs.saga.recovery.recover_saga`)."""
@@ -114,8 +109,12 @@ class SagaEngine:
         history = await self._storage.get_step_history(saga_id)
         if record.status is not SagaStatus.RUNNING:
             return await self._finish_compensation(saga_id, context, history)
+        done = self._replay(history)
+        if len(done) == len(self._plan.positions):  # interrupted after its last step
+            await self._storage.update_status(saga_id, SagaStatus.COMPLETED)
+            return SagaStatus.COMPLETED
         try:
-            async for _ in self._forward(saga_id, context, self._replay(history), record.version):
+            async for _ in SagaRun(self, saga_id, context, done, record.version):
                 pass
         except Exception:
             status, _, _ = await self._storage.load_saga_state(saga_id)
@@ -156,71 +155,89 @@ class SagaEngine:
             saga_id, context, self._replay(history), compensated
         )
 
-    async def _forward(
-        self, saga_id: uuid.UUID, context: Any, done: list[type[Any]], version: int
-    ) -> AsyncIterator[SagaStepResult[Any, Any]]:
-        storage = self._storage
-        for position in self._plan.positions[len(done) :]:
-            try:
-                ran, response, events = await self._act(position, context, saga_id)
-                await storage.log_step(saga_id, ran.name, _ACT, _COMPLETED)
-                done.append(ran)
-                await storage.update_context(saga_id, context.to_dict(), version)
-                version += 1
-                if events:
-                    await self._emit(events)
-            except Exception:
-                await self._compensator.compensate(saga_id, context, done)
-                raise
-            yield SagaStepResult(step_type=ran, response=response, saga_id=saga_id)
-        await storage.update_status(saga_id, SagaStatus.COMPLETED)
 
-    async def _act(
-        self, position: SagaPosition, context: Any, saga_id: uuid.UUID
-    ) -> tuple[type[Any], Any, list[Any]]:
-        primary = position.primary
-        fallback = position.fallback
-        if fallback is None:
-            response, events = await self._logged_act(primary, context, saga_id, None)
-            return primary, response, events
-        snapshot = context.to_dict()
-        try:
-            response, events = await self._logged_act(
-                primary, context, saga_id, fallback.circuit_breaker
-            )
-            return primary, response, events
-        except Exception as exc:
-            if not fallback.falls_back(exc):
-                raise
-        # The primary may have changed the context before failing: the fallback
-        # starts from the state the step started with.
-        _assign(context, type(context).from_dict(**snapshot))
-        alternative = fallback.fallback
-        response, events = await self._logged_act(alternative, context, saga_id, None)
-        return alternative, response, events
+class SagaRun:
+    """The async iterator of one saga run: each `__anext__` completes one step.
 
-    async def _logged_act(
-        self, step: Any, context: Any, saga_id: uuid.UUID, breaker: ICircuitBreaker | None
-    ) -> tuple[Any, list[Any]]:
-        """Log `started`, run `act` (through `breaker`, keyed by the step), log a failure."""
-        storage = self._storage
-        await storage.log_step(saga_id, step.name, _ACT, _STARTED)
-        try:
-            if breaker is None:
-                return await self._caller.act(step, context, saga_id)
-            return await breaker.call(step, self._caller.act, step, context, saga_id)
-        except Exception as exc:
-            await storage.log_step(saga_id, step.name, _ACT, _FAILED, describe(exc))
-            raise
+    For each step: run it (or its fallback), persist the context, log the
+    completion, process its events, return its result; the last step marks the
+    saga COMPLETED first. A failure compensates the completed steps (this one
+    included, once its act ran) and is raised; the run is then over.
 
-
-def _assign(target: Any, source: Any) -> None:
-    """Make `target` equal to `source` in place (the caller holds `target`).
-
-    Attributes `source` lacks (set by a step outside the declared fields) go too.
+    A class rather than an async generator: it needs no finalizer, so a consumer
+    that stops early leaves nothing to close (the saga stays RUNNING, resumable).
     """
-    state = vars(source)
-    for name in [name for name in vars(target) if name not in state]:
-        object.__delattr__(target, name)
-    for name, value in state.items():
-        object.__setattr__(target, name, value)
+
+    __slots__ = ("_closed", "_context", "_done", "_engine", "_saga_id", "_version")
+
+    def __init__(
+        self,
+        engine: SagaEngine,
+        saga_id: uuid.UUID,
+        context: Any,
+        done: list[type[Any]] | None,
+        version: int,
+    ) -> None:
+        self._engine = engine
+        self._saga_id = saga_id
+        self._context = context
+        self._done = done  # None: the saga is created (or loaded) by the first __anext__
+        self._version = version
+        self._closed = False
+
+    def __aiter__(self) -> SagaRun:
+        return self
+
+    async def __anext__(self) -> SagaStepResult[Any, Any]:
+        """Run the next step and return its result; `StopAsyncIteration` after the last."""
+        if self._closed:
+            raise StopAsyncIteration
+        engine = self._engine
+        saga_id = self._saga_id
+        context = self._context
+        storage = engine._storage
+        positions = engine._plan.positions
+        done = self._done
+        try:
+            if done is None:
+                start = await engine.start(saga_id, context)
+                if start is None:
+                    raise StopAsyncIteration
+                done, self._version = start
+                self._done = done
+            if len(done) == len(positions):
+                raise StopAsyncIteration
+            position = positions[len(done)]
+            try:
+                ran = position.primary
+                if position.fallback is None:
+                    try:
+                        result, events = await engine._caller.act(ran, context, saga_id)
+                    except Exception as exc:
+                        await storage.log_step(saga_id, ran.name, _ACT, _FAILED, describe(exc))
+                        raise
+                else:
+                    ran, result, events = await engine._caller.act_position(
+                        position, context, saga_id
+                    )
+                # Its act ran: from here on a failure compensates this step too.
+                done.append(ran)
+                # One call for context and log entry; a crash before it re-runs the
+                # step on recovery (same idempotency key).
+                await storage.complete_step(saga_id, ran.name, context.to_dict(), self._version)
+                self._version += 1
+                if events:
+                    await engine._emit(events)
+            except Exception:
+                await engine._compensator.compensate(saga_id, context, done)
+                raise
+            if len(done) == len(positions):
+                await storage.update_status(saga_id, SagaStatus.COMPLETED)
+        except BaseException:
+            self._closed = True
+            raise
+        return result
+
+    async def aclose(self) -> None:
+        """Stop the run (as `contextlib.aclosing` does); the saga stays as stored."""
+        self._closed = True

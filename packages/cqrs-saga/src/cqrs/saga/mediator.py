@@ -77,7 +77,11 @@ class SagaMediator:
         leaves the saga RUNNING, logged up to its last completed step, for
         `recover_saga` to finish; nothing is compensated then.
         """
-        engine = self._engine_for(context, saga)
+        engines = self._routes.get(context.__class__)
+        if engines is not None and saga is None and len(engines) == 1:
+            engine = engines[0]
+        else:
+            engine = self._engine_for(context, saga)
         if saga_id is None:
             saga_id = uuid.uuid4()
         if not self._chain:

@@ -60,7 +60,6 @@ class SagaAction(_TextEnum):
 class SagaStepStatus(_TextEnum):
     """The outcome recorded by a step log entry."""
 
-    STARTED = "started"
     COMPLETED = "completed"
     FAILED = "failed"
 

@@ -19,22 +19,25 @@ ResponseT = TypeVar("ResponseT")
 
 # Set by the engine around each act/compensate call. A ContextVar rather than an
 # attribute on the handler: a container may hand the same handler to concurrent sagas.
-_IDEMPOTENCY_KEY: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+# It holds (saga id, step name); the key is formatted only when a step reads it.
+_IDEMPOTENCY_KEY: contextvars.ContextVar[tuple[uuid.UUID, str] | None] = contextvars.ContextVar(
     "cqrs_saga_idempotency_key", default=None
 )
 
 
 def current_idempotency_key() -> str | None:
     """The idempotency key of the step call in progress (`"<saga id>:<step name>"`), or None."""
-    return _IDEMPOTENCY_KEY.get()
+    call = _IDEMPOTENCY_KEY.get()
+    return None if call is None else f"{call[0]}:{call[1]}"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class SagaStepResult(Generic[ContextT, ResponseT]):
     """What a step produced: the step class that ran, its response and the saga id.
 
-    The mediator yields one per completed step. For a fallback position,
-    `step_type` is the step that actually ran (the primary or the fallback).
+    The mediator yields one per completed step, with `saga_id` filled in. For a
+    fallback position, `step_type` is the step that actually ran (the primary or
+    the fallback). Treat it as read-only.
     """
 
     step_type: type[SagaStepHandler[ContextT, ResponseT]]
@@ -98,7 +101,7 @@ class SagaStepHandler(abc.ABC, Generic[ContextT, ResponseT]):
         The same for every run of this step of this saga (first run, retries,
         recovery), so a downstream service can deduplicate on it.
         """
-        key = _IDEMPOTENCY_KEY.get()
+        key = current_idempotency_key()
         if key is None:
             raise SagaError(
                 f"{type(self).__qualname__}.idempotency_key was read outside act/compensate; "

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime
+import time
 import uuid
 from typing import Any
 
@@ -18,13 +18,43 @@ from cqrs.saga.storage.protocol import RECOVERABLE, SagaRecord
 
 __all__ = ["MemorySagaStorage"]
 
+_Entry = tuple[str, SagaAction, SagaStepStatus, str, float]
 
-def _utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+
+class _Saga:
+    # Mutable and slotted: the engine updates a saga several times per step, and
+    # rebuilding a frozen record each time would cost more than the step itself.
+    __slots__ = (
+        "context",
+        "created",
+        "fingerprint",
+        "log",
+        "name",
+        "saga_id",
+        "status",
+        "updated",
+        "version",
+    )
+
+    def __init__(
+        self, saga_id: uuid.UUID, name: str, fingerprint: str, context: dict[str, Any]
+    ) -> None:
+        self.saga_id = saga_id
+        self.name = name
+        self.fingerprint = fingerprint
+        self.status = SagaStatus.RUNNING
+        self.context = context
+        self.version = 1
+        self.created = self.updated = time.time()
+        self.log: list[_Entry] = []
+
+
+def _at(timestamp: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
 
 
 class MemorySagaStorage:
-    """Keeps sagas and their step logs in dictionaries of this object.
+    """Keeps sagas and their step logs in a dictionary of this object.
 
     Nothing survives the process: use it for tests, demos and sagas whose
     recovery after a crash does not matter. The storage keeps the context dict it
@@ -34,8 +64,8 @@ class MemorySagaStorage:
     """
 
     def __init__(self) -> None:
-        self._sagas: dict[uuid.UUID, SagaRecord] = {}
-        self._logs: dict[uuid.UUID, list[SagaLogEntry]] = {}
+        # Keyed by `saga_id.int`: UUID.__hash__ is Python code, and every call looks up.
+        self._sagas: dict[int, _Saga] = {}
 
     async def create_saga(
         self,
@@ -46,47 +76,45 @@ class MemorySagaStorage:
         fingerprint: str = "",
     ) -> None:
         """Store a new RUNNING saga at version 1; an existing id raises `SagaAlreadyExistsError`."""
-        if saga_id in self._sagas:
+        if saga_id.int in self._sagas:
             raise SagaAlreadyExistsError(
                 f"a saga with id {saga_id} already exists in this storage; use a new id "
                 "(uuid.uuid4()) or resume the existing one with recover_saga"
             )
-        now = _utc_now()
-        self._sagas[saga_id] = SagaRecord(
-            saga_id=saga_id,
-            name=name,
-            fingerprint=fingerprint,
-            status=SagaStatus.RUNNING,
-            context=context,
-            version=1,
-            created_at=now,
-            updated_at=now,
-        )
-        self._logs[saga_id] = []
+        self._sagas[saga_id.int] = _Saga(saga_id, name, fingerprint, context)
 
     async def update_context(
         self, saga_id: uuid.UUID, context: dict[str, Any], current_version: int | None = None
     ) -> None:
         """Replace the context and bump the version (checked when `current_version` is given)."""
-        record = self._get(saga_id)
-        if current_version is not None and record.version != current_version:
-            raise SagaConcurrencyError(
-                f"saga {saga_id} is at version {record.version}, not {current_version}: it was "
-                "updated concurrently; reload it (load_saga_state) before updating"
-            )
-        self._sagas[saga_id] = dataclasses.replace(
-            record,
-            context=context,
-            version=record.version + 1,
-            updated_at=_utc_now(),
-        )
+        saga = self._sagas.get(saga_id.int) or self._missing(saga_id)
+        if current_version is not None and saga.version != current_version:
+            raise self._conflict(saga_id, saga, current_version)
+        saga.context = context
+        saga.version += 1
+        saga.updated = time.time()
+
+    async def complete_step(
+        self,
+        saga_id: uuid.UUID,
+        step_name: str,
+        context: dict[str, Any],
+        current_version: int | None = None,
+    ) -> None:
+        """Replace the context (version checked) and log `act/completed`, together."""
+        saga = self._sagas.get(saga_id.int) or self._missing(saga_id)
+        if current_version is not None and saga.version != current_version:
+            raise self._conflict(saga_id, saga, current_version)
+        saga.context = context
+        saga.version += 1
+        saga.updated = now = time.time()
+        saga.log.append((step_name, SagaAction.ACT, SagaStepStatus.COMPLETED, "", now))
 
     async def update_status(self, saga_id: uuid.UUID, status: SagaStatus) -> None:
         """Set the saga's status."""
-        record = self._get(saga_id)
-        self._sagas[saga_id] = dataclasses.replace(
-            record, status=SagaStatus(status), updated_at=_utc_now()
-        )
+        saga = self._get(saga_id)
+        saga.status = SagaStatus(status)
+        saga.updated = time.time()
 
     async def log_step(
         self,
@@ -97,30 +125,38 @@ class MemorySagaStorage:
         details: str = "",
     ) -> None:
         """Append one entry to the saga's step history."""
-        self._get(saga_id)
-        entry = SagaLogEntry(
-            saga_id=saga_id,
-            step_name=step_name,
-            action=SagaAction(action),
-            status=SagaStepStatus(status),
-            details=details,
-        )
-        self._logs[saga_id].append(entry)
+        if action.__class__ is not SagaAction:
+            action = SagaAction(action)
+        if status.__class__ is not SagaStepStatus:
+            status = SagaStepStatus(status)
+        saga = self._sagas.get(saga_id.int) or self._missing(saga_id)
+        saga.log.append((step_name, action, status, details, time.time()))
 
     async def load_saga_state(self, saga_id: uuid.UUID) -> tuple[SagaStatus, dict[str, Any], int]:
         """`(status, context, version)` of the saga."""
-        record = self._get(saga_id)
-        return record.status, copy.deepcopy(record.context), record.version
+        saga = self._get(saga_id)
+        return saga.status, copy.deepcopy(saga.context), saga.version
 
     async def load_saga(self, saga_id: uuid.UUID) -> SagaRecord:
         """The whole stored record of the saga (a copy)."""
-        record = self._get(saga_id)
-        return dataclasses.replace(record, context=copy.deepcopy(record.context))
+        saga = self._get(saga_id)
+        return SagaRecord(
+            saga_id=saga_id,
+            name=saga.name,
+            fingerprint=saga.fingerprint,
+            status=saga.status,
+            context=copy.deepcopy(saga.context),
+            version=saga.version,
+            created_at=_at(saga.created),
+            updated_at=_at(saga.updated),
+        )
 
     async def get_step_history(self, saga_id: uuid.UUID) -> list[SagaLogEntry]:
         """The saga's step log, oldest entry first."""
-        self._get(saga_id)
-        return list(self._logs[saga_id])
+        return [
+            SagaLogEntry(saga_id, name, action, status, details, _at(timestamp))
+            for name, action, status, details, timestamp in self._get(saga_id).log
+        ]
 
     async def get_sagas_for_recovery(
         self, limit: int = 100, *, saga_name: str | None = None
@@ -128,19 +164,27 @@ class MemorySagaStorage:
         """RUNNING, COMPENSATING and FAILED sagas (of `saga_name`, if given), oldest first."""
         candidates = sorted(
             (
-                record
-                for record in self._sagas.values()
-                if record.status in RECOVERABLE and saga_name in (None, record.name)
+                (saga.updated, saga.saga_id)
+                for saga in self._sagas.values()
+                if saga.status in RECOVERABLE and saga_name in (None, saga.name)
             ),
-            key=lambda record: record.updated_at,
+            key=lambda pair: pair[0],
         )
-        return [record.saga_id for record in candidates[:limit]]
+        return [saga_id for _, saga_id in candidates[:limit]]
 
-    def _get(self, saga_id: uuid.UUID) -> SagaRecord:
-        try:
-            return self._sagas[saga_id]
-        except KeyError:
-            raise SagaNotFoundError(
-                f"no saga with id {saga_id!r} in this storage; check the id, or that the "
-                "same storage object is used to run and to recover the saga"
-            ) from None
+    def _get(self, saga_id: uuid.UUID) -> _Saga:
+        return self._sagas.get(saga_id.int) or self._missing(saga_id)
+
+    @staticmethod
+    def _conflict(saga_id: uuid.UUID, saga: _Saga, expected: int) -> SagaConcurrencyError:
+        return SagaConcurrencyError(
+            f"saga {saga_id} is at version {saga.version}, not {expected}: it was updated "
+            "concurrently; reload it (load_saga_state) before updating"
+        )
+
+    @staticmethod
+    def _missing(saga_id: uuid.UUID) -> _Saga:
+        raise SagaNotFoundError(
+            f"no saga with id {saga_id!r} in this storage; check the id, or that the "
+            "same storage object is used to run and to recover the saga"
+        )

@@ -39,6 +39,8 @@ class ISagaStorage(Protocol):
     - `update_context` replaces the context and increments the version; with
       `current_version`, a stored version that differs raises
       `SagaConcurrencyError` and changes nothing (optimistic versioning).
+    - `complete_step` does what `update_context` and `log_step(ACT, COMPLETED)`
+      do, atomically (same version check; nothing changes when it fails).
     - Every method that takes an unknown `saga_id` raises `SagaNotFoundError`.
     - `get_step_history` returns the entries in the order they were logged.
     - `get_sagas_for_recovery` lists RUNNING, COMPENSATING and FAILED sagas,
@@ -60,6 +62,21 @@ class ISagaStorage(Protocol):
         self, saga_id: uuid.UUID, context: dict[str, Any], current_version: int | None = None
     ) -> None:
         """Replace the stored context (see the optimistic versioning contract)."""
+        ...
+
+    async def complete_step(
+        self,
+        saga_id: uuid.UUID,
+        step_name: str,
+        context: dict[str, Any],
+        current_version: int | None = None,
+    ) -> None:
+        """`update_context` and `log_step(..., ACT, COMPLETED)` as one atomic write.
+
+        The engine calls it once per completed step: a storage with transactions
+        writes both or neither, so the log never claims a step whose context
+        changes were lost (and one round trip instead of two).
+        """
         ...
 
     async def update_status(self, saga_id: uuid.UUID, status: SagaStatus) -> None:
