@@ -18,7 +18,10 @@ from cqrs.saga.storage.protocol import RECOVERABLE, SagaRecord
 
 __all__ = ["MemorySagaStorage"]
 
-_Entry = tuple[str, SagaAction, SagaStepStatus, str, float]
+# (step name, action value, status value, details, time.time()): strings and a float
+# only, so the garbage collector stops tracking the entries of a long history.
+_Entry = tuple[str, str, str, str, float]
+_ACT_COMPLETED = (SagaAction.ACT.value, SagaStepStatus.COMPLETED.value)
 
 
 class _Saga:
@@ -108,7 +111,7 @@ class MemorySagaStorage:
         saga.context = context
         saga.version += 1
         saga.updated = now = time.time()
-        saga.log.append((step_name, SagaAction.ACT, SagaStepStatus.COMPLETED, "", now))
+        saga.log.append((step_name, *_ACT_COMPLETED, "", now))
 
     async def update_status(self, saga_id: uuid.UUID, status: SagaStatus) -> None:
         """Set the saga's status."""
@@ -125,12 +128,9 @@ class MemorySagaStorage:
         details: str = "",
     ) -> None:
         """Append one entry to the saga's step history."""
-        if action.__class__ is not SagaAction:
-            action = SagaAction(action)
-        if status.__class__ is not SagaStepStatus:
-            status = SagaStepStatus(status)
+        entry = (step_name, SagaAction(action).value, SagaStepStatus(status).value, details)
         saga = self._sagas.get(saga_id.int) or self._missing(saga_id)
-        saga.log.append((step_name, action, status, details, time.time()))
+        saga.log.append((*entry, time.time()))
 
     async def load_saga_state(self, saga_id: uuid.UUID) -> tuple[SagaStatus, dict[str, Any], int]:
         """`(status, context, version)` of the saga."""
@@ -154,7 +154,9 @@ class MemorySagaStorage:
     async def get_step_history(self, saga_id: uuid.UUID) -> list[SagaLogEntry]:
         """The saga's step log, oldest entry first."""
         return [
-            SagaLogEntry(saga_id, name, action, status, details, _at(timestamp))
+            SagaLogEntry(
+                saga_id, name, SagaAction(action), SagaStepStatus(status), details, _at(timestamp)
+            )
             for name, action, status, details, timestamp in self._get(saga_id).log
         ]
 
