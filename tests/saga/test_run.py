@@ -250,6 +250,21 @@ class TestCompensation:
         with pytest.raises(cqrs.BootstrapError, match="compensation_retry_count"):
             build(OrderSaga, compensation_retry_count=count)
 
+    @pytest.mark.parametrize(
+        ("option", "value"),
+        [("compensation_retry_delay", -1.0), ("compensation_retry_backoff", 0.5)],
+    )
+    async def test_a_negative_delay_or_shrinking_backoff_is_refused(
+        self, option: str, value: float
+    ) -> None:
+        with pytest.raises(cqrs.BootstrapError, match=option):
+            build(OrderSaga, **{option: value})
+
+    async def test_on_startup_runs_once_at_bootstrap(self) -> None:
+        calls: list[str] = []
+        build(OrderSaga, on_startup=[lambda: calls.append("up")])
+        assert calls == ["up"]
+
     async def test_a_failing_event_handler_compensates_its_step_too(self) -> None:
         class Boom(cqrs.EventHandler[Reserved]):
             async def handle(self, event: Reserved) -> None:
