@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
+from saga_scenario import saga_three_steps
+
 import cqrs
 from cqrs.events import bootstrap as event_bootstrap
 from cqrs.requests import bootstrap
@@ -307,4 +309,5 @@ SCENARIOS = [
     Scenario("send a command emitting 3 domain events, 1 handler each", 40, 1, three_domain_events),
     Scenario("10 events, parallel handlers", 150, 1, ten_events_parallel),
     Scenario("event mediator, one notification", 6, 1, event_mediator_notification),
+    Scenario("saga, 3 steps, memory storage", 120, 1, saga_three_steps),
 ]

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     # `import ... as`) so that mypy's no-implicit-reexport treats them as exported.
     # One block per distribution that exists; keep in step with `_EXTRAS`.
     from cqrs import pydantic as _pydantic
+    from cqrs import saga as _saga
     from cqrs.adapters import circuit_breaker as _circuit_breaker
 
     PydanticRequest = _pydantic.Request
@@ -79,6 +80,12 @@ if TYPE_CHECKING:
     PydanticDomainEvent = _pydantic.DomainEvent
     PydanticNotificationEvent = _pydantic.NotificationEvent
     AioBreakerAdapter = _circuit_breaker.AioBreakerAdapter
+    Saga = _saga.Saga
+    SagaStepHandler = _saga.SagaStepHandler
+    SagaStepResult = _saga.SagaStepResult
+    SagaMediator = _saga.SagaMediator
+    SagaMap = _saga.SagaMap
+    SagaMermaid = _saga.SagaMermaid
 
 __all__ = [
     "BindingError",

@@ -1,0 +1,143 @@
+"""How the engine obtains and calls step handlers (private to cqrs.saga)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from cqrs.circuit_breaker import ICircuitBreaker
+from cqrs.container.protocol import Container, SupportsSyncFactory
+from cqrs.saga.exceptions import SagaStepTimeoutError
+from cqrs.saga.models import SagaAction, SagaStepStatus
+from cqrs.saga.saga import SagaPosition
+from cqrs.saga.step import _IDEMPOTENCY_KEY, SagaStepHandler, SagaStepResult
+from cqrs.saga.storage.protocol import ISagaStorage
+
+__all__ = ["StepCaller", "describe"]
+
+
+def describe(exc: BaseException) -> str:
+    """The `details` of a failed log entry: the error's type and message."""
+    return f"{type(exc).__qualname__}: {exc}"
+
+
+def assign(target: Any, source: Any) -> None:
+    """Make `target` equal to `source` in place (the caller holds `target`).
+
+    Attributes `source` lacks (set by a step outside the declared fields) go too.
+    """
+    state = vars(source)
+    for name in [name for name in vars(target) if name not in state]:
+        object.__delattr__(target, name)
+    for name, value in state.items():
+        object.__setattr__(target, name, value)
+
+
+class StepCaller:
+    """Builds step handlers through the container (planned once) and calls act/compensate."""
+
+    __slots__ = ("_factories", "_resolve", "_storage")
+
+    def __init__(
+        self, container: Container, storage: ISagaStorage, step_types: tuple[type[Any], ...]
+    ) -> None:
+        factories: dict[type, Callable[[], Any] | None] = {}
+        for step_type in step_types:
+            factory = None
+            if isinstance(container, SupportsSyncFactory):
+                factory = container.sync_factory(step_type)
+            factories[step_type] = factory
+        self._factories = factories
+        self._resolve = container.resolve
+        self._storage = storage
+
+    async def act(
+        self, step_type: type[SagaStepHandler[Any, Any]], context: Any, saga_id: uuid.UUID
+    ) -> tuple[SagaStepResult[Any, Any], list[Any]]:
+        """Run the step's `act`: `(its result carrying saga_id, the events it collected)`."""
+        factory = self._factories.get(step_type)
+        handler = factory() if factory is not None else await self._resolve(step_type)
+        token = _IDEMPOTENCY_KEY.set((saga_id, step_type.name))
+        try:
+            timeout = step_type.timeout
+            if timeout is None:
+                result = await handler.act(context)
+            else:
+                try:
+                    result = await asyncio.wait_for(handler.act(context), timeout)
+                except asyncio.TimeoutError as exc:
+                    raise SagaStepTimeoutError(
+                        f"step {step_type.name!r} of saga {saga_id} did not finish within its "
+                        f"timeout of {timeout} s; raise {step_type.__qualname__}.timeout or make "
+                        "the step faster"
+                    ) from exc
+        finally:
+            _IDEMPOTENCY_KEY.reset(token)
+        if result.__class__ is SagaStepResult and result.step_type is step_type:
+            result.saga_id = saga_id
+        else:
+            # A step that returns None (or a bare response) still ran: it is recorded
+            # and will be compensated like any other.
+            response = result.response if isinstance(result, SagaStepResult) else result
+            result = SagaStepResult(step_type=step_type, response=response, saga_id=saga_id)
+        events = handler.events
+        if events:
+            taken = list(events)
+            handler.clear_events()
+            return result, taken
+        return result, []
+
+    async def compensate(
+        self, step_type: type[SagaStepHandler[Any, Any]], context: Any, saga_id: uuid.UUID
+    ) -> None:
+        """Run the step's `compensate` once."""
+        factory = self._factories.get(step_type)
+        handler = factory() if factory is not None else await self._resolve(step_type)
+        token = _IDEMPOTENCY_KEY.set((saga_id, step_type.name))
+        try:
+            await handler.compensate(context)
+        finally:
+            _IDEMPOTENCY_KEY.reset(token)
+
+    async def act_position(
+        self, position: SagaPosition, context: Any, saga_id: uuid.UUID
+    ) -> tuple[type[Any], SagaStepResult[Any, Any], list[Any]]:
+        """Run a position's step, or its fallback: `(step that ran, result, events)`.
+
+        Each failure is logged under the name of the step that failed.
+        """
+        primary = position.primary
+        fallback = position.fallback
+        if fallback is None:
+            result, events = await self._logged_act(primary, context, saga_id, None)
+            return primary, result, events
+        snapshot = context.to_dict()
+        try:
+            result, events = await self._logged_act(
+                primary, context, saga_id, fallback.circuit_breaker
+            )
+            return primary, result, events
+        except Exception as exc:
+            if not fallback.falls_back(exc):
+                raise
+        # The primary may have changed the context before failing: the fallback
+        # starts from the state the step started with.
+        assign(context, type(context).from_dict(**snapshot))
+        alternative = fallback.fallback
+        result, events = await self._logged_act(alternative, context, saga_id, None)
+        return alternative, result, events
+
+    async def _logged_act(
+        self, step: Any, context: Any, saga_id: uuid.UUID, breaker: ICircuitBreaker | None
+    ) -> tuple[SagaStepResult[Any, Any], list[Any]]:
+        try:
+            if breaker is None:
+                return await self.act(step, context, saga_id)
+            return await breaker.call(step, self.act, step, context, saga_id)
+        except Exception as exc:
+            await self._storage.log_step(
+                saga_id, step.name, SagaAction.ACT, SagaStepStatus.FAILED, describe(exc)
+            )
+            raise
