@@ -1,13 +1,14 @@
-"""What request and event fallbacks share: option checks and the fall-back decision."""
+"""What request and event fallbacks share: their fields, option checks, the fall-back rule."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 from cqrs.circuit_breaker import ExcludingCircuitBreaker, ICircuitBreaker
 
-__all__ = ["FallBackRule", "check_options", "fall_back_rule"]
+__all__ = ["FallBackRule", "FallbackBinding", "check_options", "fall_back_rule"]
 
 #: Decides, for a failure of the primary, whether the fallback answers.
 FallBackRule = Callable[[BaseException], bool]
@@ -61,3 +62,33 @@ def fall_back_rule(
         return not is_excluded(exc) and isinstance(exc, caught)
 
     return open_or_listed_not_excluded
+
+
+@dataclasses.dataclass(frozen=True)
+class FallbackBinding:
+    """A primary handler, its fallback, what triggers it, and an optional circuit breaker.
+
+    Subclasses check their handlers in `_check_handlers`; the options are checked
+    and the fall-back rule planned here, once, when the binding is built.
+    """
+
+    primary: type
+    fallback: type
+    failure_exceptions: tuple[type[BaseException], ...] = ()
+    circuit_breaker: ICircuitBreaker | None = None
+    # Planned in __post_init__ from the options above (which optional breaker
+    # methods exist is decided once, not looked up per call).
+    _falls_back: FallBackRule = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._check_handlers()
+        check_options(self.failure_exceptions, self.circuit_breaker)
+        rule = fall_back_rule(self.failure_exceptions, self.circuit_breaker)
+        object.__setattr__(self, "_falls_back", rule)  # frozen: set once, here
+
+    def _check_handlers(self) -> None:
+        """Raise `TypeError` for handlers this kind of fallback cannot bind."""
+
+    def should_fall_back(self, exc: BaseException) -> bool:
+        """Whether a failure of the primary sends the message to the fallback."""
+        return self._falls_back(exc)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from cqrs._fallback import FallBackRule, check_options, fall_back_rule
+from cqrs._fallback import FallbackBinding
 from cqrs._introspect import HandlerKind, declared_types, handler_kind, type_name
-from cqrs.circuit_breaker import ICircuitBreaker
 
 __all__ = ["RequestHandlerFallback"]
 
 
 @dataclasses.dataclass(frozen=True)
-class RequestHandlerFallback:
+class RequestHandlerFallback(FallbackBinding):
     """Bind this instead of a handler class to fall back when the primary fails.
 
     - `failure_exceptions`: the exception types that trigger the fallback; empty
@@ -27,15 +26,7 @@ class RequestHandlerFallback:
     construction.
     """
 
-    primary: type
-    fallback: type
-    failure_exceptions: tuple[type[BaseException], ...] = ()
-    circuit_breaker: ICircuitBreaker | None = None
-    # Planned in __post_init__ from the options above (which optional breaker
-    # methods exist is decided once, not looked up per call).
-    _falls_back: FallBackRule = dataclasses.field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
+    def _check_handlers(self) -> None:
         for role in ("primary", "fallback"):
             value = getattr(self, role)
             if not isinstance(value, type):
@@ -59,9 +50,6 @@ class RequestHandlerFallback:
                         f"{type_name(self.primary)} handles {type_name(primary_types[index])}, "
                         f"{type_name(self.fallback)} handles {type_name(fallback_types[index])}"
                     )
-        check_options(self.failure_exceptions, self.circuit_breaker)
-        rule = fall_back_rule(self.failure_exceptions, self.circuit_breaker)
-        object.__setattr__(self, "_falls_back", rule)  # frozen: set once, here
 
     @property
     def kind(self) -> HandlerKind:
@@ -69,10 +57,6 @@ class RequestHandlerFallback:
         kind = handler_kind(self.primary)
         assert kind is not None  # checked in __post_init__
         return kind
-
-    def should_fall_back(self, exc: BaseException) -> bool:
-        """Whether a failure of the primary sends the request to the fallback."""
-        return self._falls_back(exc)
 
 
 def _kind_label(kind: Any) -> str:
