@@ -282,3 +282,81 @@ class TestUnroutableEvents:
         assert [type(event) for event in caught.value.unroutable] == [Loose]
         assert ledger.placed == ["A", "B"]
         assert [message.message_name for message in broker.messages] == ["Shipped"]
+
+
+class CancelOnPlaced(cqrs.EventHandler[OrderPlaced]):
+    """Cancels the ledger's victim task right after the singleton's turn was handed on."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    async def handle(self, event: OrderPlaced) -> None:
+        self.ledger.placed.append(event.order_id)
+        victim = getattr(self.ledger, "victim", None)
+        if event.order_id == "first" and victim is not None:
+            victim.cancel()
+
+
+class TestTurnHandOver:
+    async def test_a_caller_cancelled_as_it_gets_the_turn_passes_it_on(self) -> None:
+        ledger = Ledger()
+        container = DefaultContainer()
+        container.bind_instance(Ledger, ledger)
+        container.bind(PlaceOrderHandler, PlaceOrderHandler, singleton=True)
+        mediator = bootstrap.bootstrap(
+            di_container=container,
+            commands_mapper=lambda m: m.bind(PlaceOrder, PlaceOrderHandler),
+            domain_events_mapper=lambda m: m.bind(OrderPlaced, CancelOnPlaced),
+        )
+        first = asyncio.ensure_future(mediator.send(PlaceOrder(order_id="first", wait=True)))
+        await asyncio.sleep(0)
+        second = asyncio.ensure_future(mediator.send(PlaceOrder(order_id="second")))
+        third = asyncio.ensure_future(mediator.send(PlaceOrder(order_id="third")))
+        await asyncio.sleep(0)
+        ledger.victim = second  # type: ignore[attr-defined]
+        ledger.release.set()
+        await asyncio.wait_for(asyncio.gather(first, third), timeout=5)
+        assert second.cancelled()
+        assert ledger.placed == ["first", "third"]
+
+
+class Pay(cqrs.Request[None]):
+    order_id: str
+    wait: bool = False
+
+
+class CardLink(cqrs.CORRequestHandler[Pay, None]):
+    """A singleton chain link that records an event, then answers."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._events: list[cqrs.IEvent] = []
+
+    @property
+    def events(self) -> list[cqrs.IEvent]:
+        return self._events
+
+    async def handle(self, request: Pay) -> None:
+        self._events.append(OrderPlaced(order_id=request.order_id))
+        if request.wait:
+            await self.ledger.release.wait()
+
+
+class TestChainTurns:
+    async def test_concurrent_chains_on_a_singleton_link_keep_their_own_events(self) -> None:
+        ledger = Ledger()
+        container = DefaultContainer()
+        container.bind_instance(Ledger, ledger)
+        container.bind(CardLink, CardLink, singleton=True)
+        mediator = bootstrap.bootstrap(
+            di_container=container,
+            commands_mapper=lambda m: m.bind(Pay, [CardLink]),
+            domain_events_mapper=lambda m: m.bind(OrderPlaced, OnOrderPlaced),
+        )
+        first = asyncio.ensure_future(mediator.send(Pay(order_id="first", wait=True)))
+        second = asyncio.ensure_future(mediator.send(Pay(order_id="second")))
+        await asyncio.sleep(0)
+        assert ledger.placed == []
+        ledger.release.set()
+        await asyncio.gather(first, second)
+        assert ledger.placed == ["first", "second"]
