@@ -46,9 +46,11 @@ class SilentServer:
         self.connections = 0
         self.port = 0
         self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        self._writers.append(writer)
         with contextlib.suppress(ConnectionError):
             while await reader.read(4096):
                 pass
@@ -61,7 +63,14 @@ class SilentServer:
         try:
             yield self
         finally:
+            # Close the server side of every connection, so no socket outlives the test.
+            for writer in self._writers:
+                writer.close()
+            for writer in self._writers:
+                with contextlib.suppress(ConnectionError):
+                    await writer.wait_closed()
             self._server.close()
+            await self._server.wait_closed()
 
 
 class CuttableProxy:
