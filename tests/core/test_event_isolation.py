@@ -185,6 +185,43 @@ class TestSingletonTurns:
         await asyncio.wait_for(holder[0].send(Countdown(n=2)), timeout=5)
         assert sorted(ledger.placed) == ["n0", "n1", "n2"]
 
+    async def test_a_handler_sending_to_itself_from_child_tasks_does_not_deadlock(
+        self,
+    ) -> None:
+        ledger = Ledger()
+
+        class Fan(cqrs.Request[None]):
+            n: int
+
+        holder: list[cqrs.RequestMediator] = []
+
+        class FanHandler(cqrs.RequestHandler[Fan, None]):
+            def __init__(self) -> None:
+                self._events: list[cqrs.IEvent] = []
+
+            @property
+            def events(self) -> list[cqrs.IEvent]:
+                return self._events
+
+            async def handle(self, request: Fan) -> None:
+                self._events.append(OrderPlaced(order_id=f"n{request.n}"))
+                if request.n:
+                    send = holder[0].send
+                    await asyncio.gather(send(Fan(n=request.n - 1)), send(Fan(n=0)))
+
+        container = DefaultContainer()
+        container.bind_instance(Ledger, ledger)
+        container.bind(FanHandler, FanHandler, singleton=True)
+        holder.append(
+            bootstrap.bootstrap(
+                di_container=container,
+                commands_mapper=lambda m: m.bind(Fan, FanHandler),
+                domain_events_mapper=lambda m: m.bind(OrderPlaced, OnOrderPlaced),
+            )
+        )
+        await asyncio.wait_for(holder[0].send(Fan(n=2)), timeout=5)
+        assert sorted(ledger.placed) == ["n0", "n0", "n0", "n1", "n2"]
+
     async def test_a_waiting_caller_cancelled_before_its_turn_does_not_block_others(
         self,
     ) -> None:
