@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, Table, make_url
+from sqlalchemy import Column, Integer, MetaData, String, Table, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -92,3 +92,38 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     async with engine.begin() as conn:
         await conn.run_sync(metadata.drop_all)
     await engine.dispose()
+
+
+class SessionPerCall:
+    """Mixin of the conformance subclasses: `new_session()` on the test's database, closed after."""
+
+    database: Database
+    open_sessions: list[AsyncSession]
+
+    @pytest.fixture(autouse=True)
+    async def _on_database(self, database: Database) -> AsyncIterator[None]:
+        self.database = database
+        self.open_sessions = []
+        yield
+        for session in self.open_sessions:
+            await session.close()
+
+    def new_session(self) -> AsyncSession:
+        session = self.database.sessions()
+        self.open_sessions.append(session)
+        return session
+
+
+@pytest.fixture
+async def orders(database: Database) -> AsyncIterator[Table]:
+    """An application table of this test, to commit or roll back with the outbox."""
+    table = Table(
+        f"t_orders_{uuid.uuid4().hex[:12]}",
+        MetaData(),
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("name", String(50)),
+    )
+    await create_tables(database.engine, table)
+    yield table
+    async with database.engine.begin() as conn:
+        await conn.run_sync(table.drop)

@@ -7,7 +7,11 @@
 
 from __future__ import annotations
 
-from cqrs.outbox.sqlalchemy.exceptions import OutboxDatabaseError, OutboxPayloadError
+from cqrs.outbox.sqlalchemy.exceptions import (
+    OutboxConfigurationError,
+    OutboxDatabaseError,
+    OutboxPayloadError,
+)
 from cqrs.outbox.sqlalchemy.inbox import SqlAlchemyInboxRepository
 from cqrs.outbox.sqlalchemy.repository import SqlAlchemyOutboxedEventRepository
 from cqrs.outbox.sqlalchemy.tables import (
@@ -21,6 +25,7 @@ from cqrs.outbox.sqlalchemy.tables import (
 
 __all__ = [
     "OUTBOX_TABLE_ENV",
+    "OutboxConfigurationError",
     "OutboxDatabaseError",
     "OutboxPayloadError",
     "SqlAlchemyInboxRepository",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from cqrs.exceptions import ConfigurationError
 from cqrs.outbox.exceptions import OutboxError
 
-__all__ = ["OutboxDatabaseError", "OutboxPayloadError"]
+__all__ = ["OutboxConfigurationError", "OutboxDatabaseError", "OutboxPayloadError"]
 
 
 class OutboxDatabaseError(OutboxError):
@@ -17,3 +18,7 @@ class OutboxDatabaseError(OutboxError):
 
 class OutboxPayloadError(OutboxError, ValueError):
     """A stored payload could not be decoded (compressed without a compressor, or corrupt)."""
+
+
+class OutboxConfigurationError(OutboxError, ConfigurationError, TypeError):
+    """A table, metadata or URL given to cqrs-outbox-sqlalchemy cannot be used."""

@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cqrs.outbox.protocol import EventStatus
 from cqrs.outbox.sqlalchemy._types import Payload, UtcDateTime
+from cqrs.outbox.sqlalchemy.exceptions import OutboxConfigurationError
 
 __all__ = [
     "DEFAULT_INBOX_TABLE",
@@ -157,9 +158,9 @@ def rebind_outbox_model(
     returned table to `SqlAlchemyOutboxedEventRepository(session, table=...)`.
     With `inbox=True` the inbox table (default name `"inbox"`) is defined instead.
     """
-    target = new_base if isinstance(new_base, MetaData) or new_base is None else new_base.metadata
+    target = new_base if new_base is None else getattr(new_base, "metadata", new_base)
     if not isinstance(target, MetaData) and target is not None:
-        raise TypeError(
+        raise OutboxConfigurationError(
             f"rebind_outbox_model() needs a MetaData or a declarative base, got {new_base!r}"
         )
     if inbox:
