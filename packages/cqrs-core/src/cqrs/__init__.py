@@ -81,7 +81,7 @@ if TYPE_CHECKING:
     PydanticNotificationEvent = _pydantic.NotificationEvent
     AioBreakerAdapter = _circuit_breaker.AioBreakerAdapter
     SqlAlchemyOutboxedEventRepository = _outbox_sqlalchemy.SqlAlchemyOutboxedEventRepository
-    rebind_outbox_model = _outbox_sqlalchemy.rebind_outbox_model
+    from cqrs.outbox.sqlalchemy import rebind_outbox_model as rebind_outbox_model
 
 __all__ = [
     "BindingError",

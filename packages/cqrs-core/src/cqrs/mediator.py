@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from typing import Any, ClassVar, TypeVar
 
 from cqrs._introspect import HandlerKind, handler_kind, type_name
+from cqrs.container._scope import scope_required, scoped_invoke, scoped_stream
 from cqrs.container.protocol import Container
-from cqrs.container.scope import scope_required, scoped_invoke, scoped_stream
 from cqrs.dispatcher.common import Emit
 from cqrs.dispatcher.request import Invoke, chain_invoker, fallback_invoker, plain_invoker
 from cqrs.dispatcher.streaming import StreamInvoke, fallback_stream_invoker, stream_invoker

@@ -38,7 +38,7 @@ from cqrs.container._planning import (
     sync_call,
     unbuildable,
 )
-from cqrs.container.scope import scoped_plan
+from cqrs.container._scope import scoped_plan
 from cqrs.exceptions import BindingError, DependencyResolutionError
 
 __all__ = ["DefaultContainer"]
@@ -86,7 +86,8 @@ class DefaultContainer:
         A class is built by constructor injection; any other callable (a function,
         an `async def`, a callable object) is called with its own parameters
         injected. With `singleton=True` the first object built is reused; with
-        `scoped=True` one object per dispatch, closed when it ends (`cqrs.container.scope`).
+        `scoped=True` one object per dispatch (send, stream or event handler run), closed
+        when it ends: an async context manager is exited, else its `aclose()` awaited.
         """
         self._check_interface(interface)
         if singleton and scoped:

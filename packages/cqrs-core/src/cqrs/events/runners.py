@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from cqrs.container._scope import scope_required, scoped_invoke
 from cqrs.container.protocol import Container
-from cqrs.container.scope import scope_required, scoped_invoke
 from cqrs.dispatcher.common import (
     always_fresh,
     handle_once,

@@ -63,12 +63,12 @@ __all__ = [
 ]
 
 #: Environment variable naming the outbox table (python-cqrs's), read when a repository is built.
-OUTBOX_TABLE_ENV = "OUTBOX_SQLA_TABLE"
-DEFAULT_OUTBOX_TABLE = "outbox"
-DEFAULT_INBOX_TABLE = "inbox"
+OUTBOX_TABLE_ENV: str = "OUTBOX_SQLA_TABLE"
+DEFAULT_OUTBOX_TABLE: str = "outbox"
+DEFAULT_INBOX_TABLE: str = "inbox"
 
 #: The metadata of the default tables; import it into Alembic's `target_metadata`.
-metadata = MetaData()
+metadata: MetaData = MetaData()
 
 _OPEN = (EventStatus.NEW.value, EventStatus.FAILED.value)
 # SQLite autoincrements only an INTEGER PRIMARY KEY.
