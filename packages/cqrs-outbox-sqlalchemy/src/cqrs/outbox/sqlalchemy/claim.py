@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, or_, select, update
+from sqlalchemy import BigInteger, Row, Table, and_, any_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from cqrs.outbox.protocol import EventStatus
 
-__all__ = ["claim_rows", "due"]
+__all__ = ["claim_rows", "due", "id_in"]
 
 _OPEN = (EventStatus.NEW.value, EventStatus.FAILED.value)
 
@@ -34,6 +35,13 @@ def due(table: Table, now: datetime) -> ColumnElement[bool]:
         table.c.status.in_(_OPEN),
         or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
     )
+
+
+def id_in(table: Table, ids: list[int], dialect: str) -> ColumnElement[bool]:
+    """`id IN (...)`; on PostgreSQL `id = ANY(:ids)`, one array parameter for any batch size."""
+    if dialect == "postgresql":
+        return table.c.id == any_(bindparam("ids", ids, type_=postgresql.ARRAY(BigInteger())))
+    return table.c.id.in_(ids)
 
 
 async def claim_rows(

@@ -18,7 +18,7 @@ from cqrs.outbox.memory import utc_now
 from cqrs.outbox.protocol import EventStatus, OutboxedEvent, OutboxedEventId
 from cqrs.outbox.retry import RetryPolicy
 from cqrs.outbox.sqlalchemy._rows import event_row, to_outboxed_event
-from cqrs.outbox.sqlalchemy.claim import claim_rows
+from cqrs.outbox.sqlalchemy.claim import claim_rows, id_in
 from cqrs.outbox.sqlalchemy.exceptions import OutboxDatabaseError
 from cqrs.outbox.sqlalchemy.staging import stage
 from cqrs.outbox.sqlalchemy.tables import outbox_table
@@ -102,7 +102,7 @@ class SqlAlchemyOutboxedEventRepository:
         table = self.table
         stmt = (
             update(table)
-            .where(table.c.id.in_(ids))
+            .where(id_in(table, ids, self._dialect()))
             .values(status=EventStatus.PRODUCED.value, next_attempt_at=None, updated_at=self._now())
         )
         await self._write(stmt, "mark rows produced")
@@ -156,7 +156,7 @@ class SqlAlchemyOutboxedEventRepository:
         table, now = self.table, self._now()
         stmt = (
             update(table)
-            .where(table.c.id.in_(ids), table.c.status.in_(_OPEN))
+            .where(id_in(table, ids, self._dialect()), table.c.status.in_(_OPEN))
             .values(next_attempt_at=now, updated_at=now)
         )
         await self._write(stmt, "release rows")
@@ -185,7 +185,7 @@ class SqlAlchemyOutboxedEventRepository:
         table = self.table
         stmt = (
             update(table)
-            .where(table.c.id.in_(ids), table.c.status == EventStatus.DEAD.value)
+            .where(id_in(table, ids, self._dialect()), table.c.status == EventStatus.DEAD.value)
             .values(
                 status=EventStatus.NEW.value,
                 attempts=0,
@@ -196,6 +196,9 @@ class SqlAlchemyOutboxedEventRepository:
         return await self._write(stmt, "requeue rows")
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
 
     async def _write(self, stmt: Any, what: str) -> int:
         try:
