@@ -56,6 +56,9 @@ def _type_checking_names() -> set[str]:
             for statement in node.body:
                 if isinstance(statement, ast.Assign):
                     names.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+                elif isinstance(statement, ast.ImportFrom):
+                    # `from m import f as f`: the explicit re-export form (for functions).
+                    names.update(a.name for a in statement.names if a.asname == a.name)
     return names
 
 

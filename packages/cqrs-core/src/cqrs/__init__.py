@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from cqrs import pydantic as _pydantic
     from cqrs import saga as _saga
     from cqrs.adapters import circuit_breaker as _circuit_breaker
+    from cqrs.outbox import sqlalchemy as _outbox_sqlalchemy
 
     PydanticRequest = _pydantic.Request
     PydanticResponse = _pydantic.Response
@@ -86,6 +87,8 @@ if TYPE_CHECKING:
     SagaMediator = _saga.SagaMediator
     SagaMap = _saga.SagaMap
     SagaMermaid = _saga.SagaMermaid
+    SqlAlchemyOutboxedEventRepository = _outbox_sqlalchemy.SqlAlchemyOutboxedEventRepository
+    from cqrs.outbox.sqlalchemy import rebind_outbox_model as rebind_outbox_model
 
 __all__ = [
     "BindingError",

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from typing import Any, ClassVar, TypeVar
 
 from cqrs._introspect import HandlerKind, handler_kind, type_name
+from cqrs.container._scope import scope_required, scoped_invoke, scoped_stream
 from cqrs.container.protocol import Container
 from cqrs.dispatcher.common import Emit
 from cqrs.dispatcher.request import Invoke, chain_invoker, fallback_invoker, plain_invoker
@@ -42,8 +43,11 @@ def _routes(
     route = _stream_route if streaming else _plain_route
     wrap = chain.wrap_stream if streaming else chain.wrap
     routes: dict[type, Any] = {}
+    in_scope = scoped_stream if streaming else scoped_invoke
     for request_type, binding in bindings.items():
         invoke: Any = route(request_type, binding, container, emit)
+        if scope_required(container, *_handler_types(binding)):
+            invoke = in_scope(invoke)
         routes[request_type] = wrap(invoke) if chain else invoke
     return routes
 
@@ -149,6 +153,14 @@ class EventMediator:
                 unroutable=[event],
             ) from None
         return self._processor.dispatch(event, handlers)
+
+
+def _handler_types(binding: HandlerBinding) -> tuple[type, ...]:
+    if isinstance(binding, tuple):
+        return binding
+    if isinstance(binding, RequestHandlerFallback):
+        return (binding.primary, binding.fallback)
+    return (binding,)
 
 
 def _plain_route(

@@ -36,6 +36,7 @@ from cqrs.container._planning import (
     sync_call,
     unbuildable,
 )
+from cqrs.container._scope import scoped_plan
 from cqrs.exceptions import BindingError, DependencyResolutionError
 
 __all__ = ["DefaultContainer"]
@@ -44,12 +45,15 @@ T = typing.TypeVar("T")
 
 
 class _Binding:
-    __slots__ = ("instance", "singleton", "target")
+    __slots__ = ("instance", "scoped", "singleton", "target")
 
-    def __init__(self, target: Any, *, singleton: bool = False, instance: bool = False) -> None:
+    def __init__(
+        self, target: Any, *, singleton: bool = False, instance: bool = False, scoped: bool = False
+    ) -> None:
         self.target = target
         self.singleton = singleton
         self.instance = instance
+        self.scoped = scoped
 
 
 class DefaultContainer:
@@ -65,17 +69,30 @@ class DefaultContainer:
         self._bindings: dict[type, _Binding] = {}
         self._plans: dict[Any, Plan] = {}
         self._consulted: dict[type, type] = {}  # type looked up by a plan -> root of that plan
+        self._scoped_users: set[Any] = set()  # types whose plan builds a scoped binding
 
     def bind(
-        self, interface: type[Any], implementation: Callable[..., Any], *, singleton: bool = False
+        self,
+        interface: type[Any],
+        implementation: Callable[..., Any],
+        *,
+        singleton: bool = False,
+        scoped: bool = False,
     ) -> None:
         """Build `interface` with `implementation`.
 
         A class is built by constructor injection; any other callable (a function,
         an `async def`, a callable object) is called with its own parameters
-        injected. With `singleton=True` the first object built is reused.
+        injected. With `singleton=True` the first object built is reused; with
+        `scoped=True` one object per dispatch (send, stream or event handler run), closed
+        when it ends: an async context manager is exited, else its `aclose()` awaited.
         """
         self._check_interface(interface)
+        if singleton and scoped:
+            raise BindingError(
+                f"cannot bind {type_name(interface)} with both singleton=True and scoped=True: "
+                "choose one object for the process or one per dispatch"
+            )
         if not callable(implementation):
             raise BindingError(
                 f"cannot bind {type_name(interface)} to {implementation!r}: it is not callable; "
@@ -91,10 +108,10 @@ class DefaultContainer:
         ):
             raise BindingError(
                 f"cannot bind {type_name(interface)} to generator function "
-                f"{type_name(implementation)}: DefaultContainer has no scopes to run its "
-                "cleanup; return the object instead"
+                f"{type_name(implementation)}: DefaultContainer does not run generator cleanup; "
+                "return the object, or an async context manager bound with scoped=True"
             )
-        self._bindings[interface] = _Binding(implementation, singleton=singleton)
+        self._bindings[interface] = _Binding(implementation, singleton=singleton, scoped=scoped)
 
     def bind_instance(self, interface: type[Any], obj: object) -> None:
         """Answer `interface` with `obj` itself on every resolve."""
@@ -123,6 +140,12 @@ class DefaultContainer:
             plan = self._plan_root(type_)
         return None if plan.is_async else plan.fn
 
+    def uses_scope(self, type_: type, /) -> bool:
+        """Whether building `type_` builds a scoped binding (so it needs a dispatch scope)."""
+        if type_ not in self._plans:
+            self._plan_root(type_)
+        return type_ in self._scoped_users
+
     # -- hooks for adapters (see cqrs.container.dependency_injector) -----------------
 
     def _external(self, key: type) -> Plan | None:
@@ -149,16 +172,18 @@ class DefaultContainer:
     def _plan_root(self, key: Any) -> Plan:
         # A failed plan must leave nothing behind: no half-cached plans, no lookups
         # that would forbid binding the very type whose absence made it fail.
-        plans, consulted = dict(self._plans), dict(self._consulted)
+        plans, consulted, scoped = dict(self._plans), dict(self._consulted), set(self._scoped_users)
         try:
             return self._plan_key(key, (), None)
         except BaseException:
-            self._plans, self._consulted = plans, consulted
+            self._plans, self._consulted, self._scoped_users = plans, consulted, scoped
             raise
 
     def _plan_key(self, key: Any, chain: tuple[Any, ...], via: str | None) -> Plan:
         plan = self._plans.get(key)
         if plan is not None:
+            if key in self._scoped_users:
+                self._scoped_users.update(chain)
             return plan
         if key in chain:
             cycle = " -> ".join(type_name(t) for t in (*chain[chain.index(key) :], key))
@@ -199,6 +224,9 @@ class DefaultContainer:
         if binding.instance:
             return Plan(itertools.repeat(binding.target).__next__, False)
         plan = self._plan_call(binding.target, chain)
+        if binding.scoped:
+            self._scoped_users.update(chain)
+            return scoped_plan(plan, chain[-1])
         return singleton(plan) if binding.singleton else plan
 
     def _plan_call(self, fn: Callable[..., Any], chain: tuple[Any, ...]) -> Plan:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from cqrs.container._scope import scope_required, scoped_invoke
 from cqrs.container.protocol import Container
 from cqrs.dispatcher.common import (
     always_fresh,
@@ -62,7 +63,8 @@ def _plain_runner(container: Container, handler_type: type) -> Run:
         await handler.handle(event)
         return take_events(handler) if emits and getattr(handler, "events", None) else None
 
-    return run
+    # Each run of a handler that needs a scoped binding is a dispatch of its own.
+    return scoped_invoke(run) if scope_required(container, handler_type) else run
 
 
 def _fallback_runner(container: Container, binding: EventHandlerFallback) -> Run:

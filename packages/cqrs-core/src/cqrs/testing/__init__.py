@@ -1,6 +1,7 @@
 """Test support for applications and for implementations of the cqrs protocols.
 
 - `OutboxRepositoryConformance`: the shared test suite of `OutboxedEventRepository`.
+- `InboxRepositoryConformance`: the shared test suite of `InboxRepository`.
 - `FlakyMessageBroker`: a broker that fails chosen sends.
 - `FakeCircuitBreaker` (and `FakeStreamGuardingCircuitBreaker`): circuit breakers
   for fallbacks that record their calls and open when told or after `fail_max`
@@ -19,6 +20,7 @@ from cqrs.testing.breaker import (
 )
 from cqrs.testing.brokers import FlakyMessageBroker
 from cqrs.testing.clock import ManualClock
+from cqrs.testing.inbox import InboxRepositoryConformance
 from cqrs.testing.outbox import OutboxRepositoryConformance
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "FakeCircuitOpenError",
     "FakeStreamGuardingCircuitBreaker",
     "FlakyMessageBroker",
+    "InboxRepositoryConformance",
     "ManualClock",
     "OutboxRepositoryConformance",
 ]

@@ -1,0 +1,232 @@
+"""Outbox throughput on PostgreSQL, against plain asyncpg doing the same SQL work.
+
+Figures (events per second, best of `--repeats`):
+
+1. write: `--events` events through `SqlAlchemyOutboxedEventRepository.add` +
+   `commit`, `--per-tx` events per transaction. Floor: asyncpg inserting the same
+   rows (same columns, JSON payload bytes) with `executemany` in transactions of
+   the same size.
+2. relay, one relay: `cqrs.EventProducer.relay_once` in a loop (claim a batch of
+   `--batch`, send each row to an in-memory broker, mark the batch produced) until
+   the table is drained. Floor: asyncpg running the same claim
+   `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING` and the
+   same `UPDATE … SET status = 'produced'`, and decoding each payload.
+3. relay, `--relays` relay processes on one table (each its own engine and
+   session), timed from a common start until every row is produced.
+
+    uv run python bench/outbox_postgres.py [--events 20000] [--per-tx 100] [--batch 500]
+
+Needs PostgreSQL at $CQRS_TEST_POSTGRES_DSN (default
+postgresql+asyncpg://postgres@127.0.0.1:5432/test); the table has a random name
+and is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import asyncpg
+from sqlalchemy import MetaData, Table, make_url
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+import cqrs
+from cqrs.message_brokers.memory import InMemoryMessageBroker
+from cqrs.outbox.sqlalchemy import SqlAlchemyOutboxedEventRepository, create_tables, outbox_table
+
+DSN = os.environ.get("CQRS_TEST_POSTGRES_DSN", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+LEASE = timedelta(seconds=60)
+
+
+def _events(count: int) -> list[cqrs.NotificationEvent[dict[str, Any]]]:
+    return [
+        cqrs.NotificationEvent(
+            event_name="OrderPlaced", topic="orders", payload={"order_id": n, "amount": 9.5}
+        )
+        for n in range(count)
+    ]
+
+
+async def _truncate(table: Table) -> None:
+    conn = await asyncpg.connect(_plain_dsn())
+    await conn.execute(f"TRUNCATE {table.name}")
+    await conn.close()
+
+
+def _plain_dsn() -> str:
+    return make_url(DSN).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+# -- write -----------------------------------------------------------------------------
+
+
+async def write_cqrs(table: Table, count: int, per_tx: int) -> float:
+    engine = create_async_engine(DSN)
+    events = _events(count)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as warm:  # connect before timing
+        await warm.connection()
+    started = time.perf_counter()
+    async with sessions() as session:
+        outbox = SqlAlchemyOutboxedEventRepository(session, table=table)
+        for start in range(0, count, per_tx):
+            for event in events[start : start + per_tx]:
+                outbox.add(event)
+            await outbox.commit()
+    elapsed = time.perf_counter() - started
+    await engine.dispose()
+    return count / elapsed
+
+
+async def write_floor(table: Table, count: int, per_tx: int) -> float:
+    conn = await asyncpg.connect(_plain_dsn())
+    events = _events(count)
+    sql = (
+        f"INSERT INTO {table.name} (event_id, event_name, topic, message_key, headers, payload, "
+        "status, attempts, next_attempt_at, last_error, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    )
+    started = time.perf_counter()
+    for start in range(0, count, per_tx):
+        now = datetime.now(timezone.utc)
+        rows = [
+            (
+                e.event_id, e.event_name, e.topic, None, None,
+                json.dumps(e.to_dict(), separators=(",", ":")).encode(),
+                "new", 0, None, None, now, now,
+            )
+            for e in events[start : start + per_tx]
+        ]  # fmt: skip
+        async with conn.transaction():
+            await conn.executemany(sql, rows)
+    elapsed = time.perf_counter() - started
+    await conn.close()
+    return count / elapsed
+
+
+# -- relay -----------------------------------------------------------------------------
+
+
+async def relay_cqrs(table: Table, batch: int) -> int:
+    engine = create_async_engine(DSN)
+    broker = InMemoryMessageBroker()
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        repository = SqlAlchemyOutboxedEventRepository(session, table=table)
+        producer = cqrs.EventProducer(broker, repository, batch_size=batch, lease=LEASE)
+        while (await producer.relay_once()).claimed:
+            pass
+    await engine.dispose()
+    return len(broker.messages)
+
+
+async def relay_floor(table: Table, batch: int) -> int:
+    conn = await asyncpg.connect(_plain_dsn())
+    claim = (
+        f"UPDATE {table.name} SET next_attempt_at = $1, updated_at = $2 WHERE id IN ("
+        f"SELECT id FROM {table.name} WHERE status IN ('new', 'failed') AND "
+        "(next_attempt_at IS NULL OR next_attempt_at <= $2) ORDER BY id LIMIT $3 "
+        "FOR UPDATE SKIP LOCKED) RETURNING *"
+    )
+    produced = (
+        f"UPDATE {table.name} SET status = 'produced', next_attempt_at = NULL, updated_at = $2 "
+        "WHERE id = ANY($1)"
+    )
+    sent: list[Any] = []
+    while True:
+        now = datetime.now(timezone.utc)
+        async with conn.transaction():
+            rows = await conn.fetch(claim, now + LEASE, now, batch)
+        if not rows:
+            break
+        for row in rows:
+            sent.append((row["event_id"], json.loads(row["payload"])))
+        await conn.execute(produced, [row["id"] for row in rows], now)
+    await conn.close()
+    return len(sent)
+
+
+def _relay_process(table_name: str, batch: int, ready: Any, start: Any, done: Any) -> None:
+    table = outbox_table(table_name, MetaData())
+    ready.put(True)  # imported: the start line is the same for every process
+    start.wait()
+    began = time.time()
+    sent = asyncio.run(relay_cqrs(table, batch))
+    done.put((began, time.time(), sent))
+
+
+def relay_processes(table: Table, batch: int, relays: int) -> tuple[float, int]:
+    """Run `relays` relay processes from a common start; return (seconds, events sent)."""
+    ctx = multiprocessing.get_context("spawn")
+    ready, start, done = ctx.Queue(), ctx.Event(), ctx.Queue()
+    workers = [
+        ctx.Process(target=_relay_process, args=(table.name, batch, ready, start, done))
+        for _ in range(relays)
+    ]
+    for worker in workers:
+        worker.start()
+    for _ in workers:
+        ready.get()
+    start.set()
+    results = [done.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    elapsed = max(end for _, end, _ in results) - min(began for began, _, _ in results)
+    return elapsed, sum(sent for _, _, sent in results)
+
+
+async def _timed(coro: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = await coro
+    return time.perf_counter() - started, result
+
+
+async def main(args: argparse.Namespace) -> None:
+    engine = create_async_engine(DSN)
+    table = outbox_table(f"bench_outbox_{uuid.uuid4().hex[:10]}", MetaData())
+    await create_tables(engine, table)
+    figures: dict[str, float] = {}
+
+    def best(name: str, value: float) -> None:
+        figures[name] = max(figures.get(name, 0.0), value)
+
+    try:
+        for _ in range(args.repeats):
+            await _truncate(table)
+            best("write floor (asyncpg)", await write_floor(table, args.events, args.per_tx))
+            elapsed, sent = await _timed(relay_floor(table, args.batch))
+            assert sent == args.events, sent
+            best("relay floor (asyncpg)", sent / elapsed)
+            await _truncate(table)
+            best("write cqrs", await write_cqrs(table, args.events, args.per_tx))
+            elapsed, sent = await _timed(relay_cqrs(table, args.batch))
+            assert sent == args.events, sent
+            best("relay cqrs, 1 relay", sent / elapsed)
+            await _truncate(table)
+            await write_floor(table, args.events, args.per_tx)
+            elapsed, sent = relay_processes(table, args.batch, args.relays)
+            assert sent == args.events, sent  # every row sent once, by one of the relays
+            best(f"relay cqrs, {args.relays} relay processes", sent / elapsed)
+    finally:
+        async with engine.begin() as conn:
+            await conn.run_sync(table.drop)
+        await engine.dispose()
+    print(f"{args.events} events, {args.per_tx} per write transaction, relay batch {args.batch}")
+    for name, value in figures.items():
+        print(f"{name:<34} {value:>10,.0f} events/s")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--per-tx", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--relays", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3)
+    asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,125 @@
+"""`python -m cqrs.outbox` on the SQL store: relay until SIGTERM, dead-letters, requeue, stats."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+
+from cqrs.outbox import EventStatus
+from cqrs.outbox.__main__ import main
+from cqrs.outbox.sqlalchemy import SqlAlchemyOutboxedEventRepository
+
+from .conftest import Database
+from .test_relays import status_counts, write_events
+
+pytestmark = pytest.mark.anyio
+LEASE = timedelta(seconds=30)
+
+
+async def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    # main() runs its own event loop: give it a thread of its own.
+    status = await asyncio.to_thread(main, list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+async def _kill_all(database: Database) -> list[int]:
+    """Make every stored row DEAD (one failed send each, max_attempts=1); return the ids."""
+    async with database.sessions() as session:
+        relay = SqlAlchemyOutboxedEventRepository(session, table=database.outbox, max_attempts=1)
+        rows = await relay.claim_batch(100, lease=LEASE)
+        for row in rows:
+            await relay.mark_failed(row.id, "broker down")
+    return [int(row.id) for row in rows]
+
+
+async def test_stats_counts_rows_per_status(
+    database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await write_events(database, 3)
+    await _kill_all(database)
+    await write_events(database, 2)
+    status, out, _ = await _cli(
+        capsys, "stats", "--url", database.url, "--table", database.outbox.name
+    )
+    lines = dict(line.split("\t") for line in out.splitlines())
+    assert status == 0
+    assert (lines["new"], lines["dead"], lines["produced"]) == ("2", "3", "0")
+    assert float(lines["oldest_due_age_seconds"]) >= 0
+
+
+async def test_dead_letters_lists_dead_rows(
+    database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await write_events(database, 2)
+    ids = await _kill_all(database)
+    status, out, _ = await _cli(
+        capsys, "dead-letters", "--url", database.url, "--table", database.outbox.name
+    )
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert status == 0
+    assert [int(row[0]) for row in rows] == ids
+    assert {row[-1] for row in rows} == {"broker down"}
+
+
+async def test_requeue_by_id_moves_only_those_rows(
+    database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await write_events(database, 3)
+    first, *_ = await _kill_all(database)
+    args = ("requeue", "--url", database.url, "--table", database.outbox.name, str(first))
+    status, out, _ = await _cli(capsys, *args)
+    assert (status, out) == (0, "requeued 1 row(s)\n")
+    assert await status_counts(database) == {"new": 1, "dead": 2}
+
+
+async def test_requeue_all_moves_every_dead_row(
+    database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await write_events(database, 3)
+    await _kill_all(database)
+    args = ("requeue", "--all", "--url", database.url, "--table", database.outbox.name)
+    status, out, _ = await _cli(capsys, *args)
+    assert (status, out) == (0, "requeued 3 row(s)\n")
+    assert await status_counts(database) == {"new": 3}
+
+
+async def test_unknown_url_scheme_names_what_to_install(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, _, err = await _cli(capsys, "stats", "--url", "nosuchdb://host/db")
+    assert status == 2
+    assert "no outbox store is installed for URL scheme 'nosuchdb'" in err
+    assert "pip install" in err
+
+
+async def test_relay_delivers_until_sigterm_then_exits_cleanly(database: Database) -> None:
+    ids = await write_events(database, 5)
+    with subprocess.Popen(
+        [
+            sys.executable, "-m", "cqrs.outbox", "relay", "--url", database.url,
+            "--table", database.outbox.name, "--broker", "stdout", "--idle-sleep", "0.05",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:  # fmt: skip
+        assert process.stdout is not None
+        try:
+            lines = [
+                await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 60) for _ in ids
+            ]
+            process.send_signal(signal.SIGTERM)
+            returncode = await asyncio.to_thread(process.wait, 60)
+        finally:
+            process.kill()
+            process.wait()
+    assert returncode == 0
+    assert sorted(json.loads(line)["message_id"] for line in lines) == sorted(map(str, ids))
+    assert await status_counts(database) == {EventStatus.PRODUCED.value: len(ids)}
