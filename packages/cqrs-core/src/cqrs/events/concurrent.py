@@ -21,21 +21,14 @@ __all__ = ["run_concurrently"]
 
 J = TypeVar("J")
 
-if sys.version_info >= (3, 12):
+# Python 3.12+ can start a task eagerly: its first step runs inside the constructor.
+_CAN_START_EAGERLY = sys.version_info >= (3, 12)
 
-    def _spawn(
-        loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]
-    ) -> asyncio.Task[None]:
-        if loop.get_task_factory() is None:
-            return asyncio.Task(coro, loop=loop, eager_start=True)
-        return loop.create_task(coro)  # the application's task factory decides
 
-else:
-
-    def _spawn(
-        loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]
-    ) -> asyncio.Task[None]:
-        return loop.create_task(coro)
+def _eager_task(
+    loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]
+) -> asyncio.Task[None]:
+    return asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
 
 
 class _Gate:
@@ -84,7 +77,7 @@ class _Gate:
         A task cancelled before its first step never runs its body, so it cannot
         report its end itself: account for it here.
         """
-        index = self.tasks.index(task)
+        index = self.tasks.index(task)  # lazily started tasks are listed in both, in order
         if not self.ran[index]:
             if not self.closing:
                 self.on_cancelled(self.jobs[index], *self.args)
@@ -116,7 +109,8 @@ async def _tracked(
     gate: _Gate, run: Callable[..., Coroutine[Any, Any, None]], job: Any, index: int
 ) -> None:
     # The task's whole body: the gate learns of the end without a done-callback round.
-    gate.ran[index] = True
+    if index >= 0:  # a lazily started task: record that its body runs
+        gate.ran[index] = True
     try:
         await run(job, *gate.args)
     except asyncio.CancelledError:
@@ -141,18 +135,25 @@ async def run_concurrently(
     """
     loop = asyncio.get_running_loop()
     gate = _Gate(loop, on_cancelled, args)
+    # Without a task factory of the application's, start tasks eagerly where we can.
+    eager = _CAN_START_EAGERLY and loop.get_task_factory() is None
     try:
         for job in jobs:
             if gate.running >= limit:
                 await gate.wait(limit - 1)
-            index = len(gate.tasks)
             gate.running += 1
+            if eager:
+                task = _eager_task(loop, _tracked(gate, run, job, -1))
+                if not task.done():
+                    gate.tasks.append(task)
+                continue
+            # A lazily started task may be cancelled before its body runs: watch for it.
+            index = len(gate.ran)
             gate.jobs.append(job)
             gate.ran.append(False)
-            task = _spawn(loop, _tracked(gate, run, job, index))
+            task = loop.create_task(_tracked(gate, run, job, index))
             gate.tasks.append(task)
-            if not gate.ran[index]:  # not started eagerly: it could be cancelled unstarted
-                task.add_done_callback(gate.reaped)
+            task.add_done_callback(gate.reaped)
         if gate.running:
             await gate.wait(0)
     except BaseException:
