@@ -207,3 +207,18 @@ async def kafka_topic(kafka: KafkaTools, topic: str) -> str:
     """A one-partition topic created for this test on the session broker."""
     await kafka.create_topics(topic)
     return topic
+
+
+async def _until(condition: Any, timeout: float = 30.0, what: str = "condition") -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what} still false after {timeout} s")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def until() -> Any:
+    """`await until(lambda: ..., timeout, what)`: wait for a condition, fail at a deadline."""
+    return _until

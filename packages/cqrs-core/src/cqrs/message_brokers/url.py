@@ -59,7 +59,7 @@ _BUILT_IN: dict[str, BrokerFactory] = {
 
 def _registered() -> dict[str, Any]:
     # Imported here: importlib.metadata is slow to import and only from_url needs it.
-    import importlib.metadata
+    import importlib.metadata  # noqa: PLC0415
 
     return {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from types import TracebackType
 
 from aiokafka.errors import KafkaError as AIOKafkaError
 
+from cqrs.kafka._service import Service
 from cqrs.kafka.exceptions import KafkaPublishError
 from cqrs.kafka.producer import KafkaProducer
 from cqrs.kafka.serialization import (
@@ -22,7 +22,7 @@ __all__ = ["KafkaMessageBroker"]
 _DEFAULT_CODEC = Codec()
 
 
-class KafkaMessageBroker:
+class KafkaMessageBroker(Service):
     """Publishes each `Message` to its topic and returns once Kafka acknowledged it.
 
     - The record key is `message.key` (the event's `message_key()`): the events
@@ -52,18 +52,6 @@ class KafkaMessageBroker:
     async def stop(self) -> None:
         """Flush pending sends and disconnect."""
         await self.producer.stop()
-
-    async def __aenter__(self) -> KafkaMessageBroker:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def send_message(self, message: Message) -> None:
         """Publish `message`; return when Kafka acknowledged it (per the producer's `acks`)."""

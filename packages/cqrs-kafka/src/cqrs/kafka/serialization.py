@@ -23,6 +23,7 @@ __all__ = [
     "PROTOBUF",
     "Codec",
     "event_name_of",
+    "peek_event_name",
 ]
 
 #: Content types written in the `content-type` header.

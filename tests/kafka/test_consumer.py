@@ -1,0 +1,184 @@
+"""`KafkaEventConsumer` against a real Kafka-protocol broker: dispatch, commits, retries, DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+import cqrs
+from cqrs.events import bootstrap as event_bootstrap
+from cqrs.events.processor import notification_message
+from cqrs.inbox import MemoryInboxRepository, MemoryInboxStore
+from cqrs.kafka import KafkaEventConsumer, KafkaMessageBroker, KafkaProducer
+from cqrs.kafka.consumer import Outcome, RetryPolicy
+
+pytestmark = pytest.mark.anyio
+
+
+class OrderPayload(cqrs.Response):
+    order_id: str
+    amount: int
+
+
+class OrderPlaced(cqrs.NotificationEvent[OrderPayload]):
+    event_name: str = "OrderPlaced"
+
+
+SEEN: dict[str, list[str]] = {}  # test id -> order ids handled
+FAILURES: dict[str, int] = {}  # order id -> failures still to raise
+
+
+class RecordOrder(cqrs.EventHandler[OrderPlaced]):
+    async def handle(self, event: OrderPlaced) -> None:
+        order = event.payload.order_id
+        if FAILURES.get(order, 0) != 0:
+            FAILURES[order] -= 1
+            raise RuntimeError(f"read model unavailable for {order}")
+        SEEN.setdefault(order.split("/")[0], []).append(order)
+
+
+def mediator() -> cqrs.EventMediator:
+    return event_bootstrap.bootstrap(
+        events_mapper=lambda m: m.bind(OrderPlaced, RecordOrder),
+    )
+
+
+def order(run: str, n: int, topic: str) -> OrderPlaced:
+    return OrderPlaced(topic=topic, payload=OrderPayload(order_id=f"{run}/{n}", amount=n))
+
+
+@pytest.fixture
+def run_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+async def broker(kafka: Any) -> AsyncIterator[KafkaMessageBroker]:
+    async with KafkaMessageBroker(
+        KafkaProducer(kafka.bootstrap, enable_idempotence=False)
+    ) as started:
+        yield started
+
+
+def consumer(kafka: Any, topic: str, **kwargs: Any) -> KafkaEventConsumer:
+    kwargs.setdefault("retry", RetryPolicy(retries=2, backoff=0.01))
+    return KafkaEventConsumer(
+        kafka.bootstrap,
+        [topic],
+        f"group-{uuid.uuid4().hex[:8]}",
+        mediator(),
+        event_types=[OrderPlaced],
+        producer_options={"enable_idempotence": False},
+        **kwargs,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(runner: KafkaEventConsumer) -> AsyncIterator[asyncio.Event]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        yield stop
+    finally:
+        stop.set()
+        await task
+
+
+async def committed(kafka: Any, group: str, topic: str) -> int | None:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    probe = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap, group_id=group)
+    await probe.start()
+    try:
+        offset: int | None = await probe.committed(TopicPartition(topic, 0))
+        return offset
+    finally:
+        await probe.stop()
+
+
+class TestKafkaEventConsumer:
+    async def test_dispatches_in_order_and_commits_after_handling(
+        self, kafka: Any, kafka_topic: str, broker: KafkaMessageBroker, run_id: str, until: Any
+    ) -> None:
+        for n in range(5):
+            await broker.send_message(notification_message(order(run_id, n, kafka_topic)))
+        runner = consumer(kafka, kafka_topic)
+        async with running(runner):
+            await until(lambda: len(SEEN.get(run_id, [])) == 5, what="5 orders handled")
+        assert SEEN[run_id] == [f"{run_id}/{n}" for n in range(5)]
+        assert await committed(kafka, runner.group_id, kafka_topic) == 5
+
+    async def test_poison_records_go_to_the_dead_letter_topic(
+        self, kafka: Any, kafka_topic: str, broker: KafkaMessageBroker, run_id: str, until: Any
+    ) -> None:
+        from aiokafka import AIOKafkaProducer
+
+        await kafka.create_topics(f"{kafka_topic}.dlq")
+        FAILURES[f"{run_id}/2"] = 99  # fails past every retry
+        raw = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, enable_idempotence=False)
+        await raw.start()
+        try:
+            await broker.send_message(
+                notification_message(order(run_id, 0, kafka_topic))
+            )  # offset 0
+            await raw.send_and_wait(
+                kafka_topic,
+                b"{not json",
+                headers=[  # offset 1
+                    ("cqrs-message-name", b"OrderPlaced")
+                ],
+            )
+            await raw.send_and_wait(kafka_topic, b'{"event_name": "Unheard"}')  # offset 2
+            await broker.send_message(
+                notification_message(order(run_id, 2, kafka_topic))
+            )  # offset 3
+            await broker.send_message(
+                notification_message(order(run_id, 4, kafka_topic))
+            )  # offset 4
+        finally:
+            await raw.stop()
+        runner = consumer(kafka, kafka_topic)
+        async with running(runner):
+            await until(lambda: runner.counts[Outcome.DEAD_LETTERED] == 3, what="3 dead letters")
+            await until(lambda: len(SEEN.get(run_id, [])) == 2, what="2 good orders")
+        assert SEEN[run_id] == [f"{run_id}/0", f"{run_id}/4"]
+        dead = await kafka.read(f"{kafka_topic}.dlq", 3)
+        headers = [dict(record.headers) for record in dead]
+        assert [h["cqrs-dlq-offset"] for h in headers] == [b"1", b"2", b"3"]
+        assert {h["cqrs-dlq-topic"] for h in headers} == {kafka_topic.encode()}
+        assert b"DeserializeError" in headers[0]["cqrs-dlq-error"]
+        assert b"UnknownMessageTypeError" in headers[1]["cqrs-dlq-error"]
+        assert b"read model unavailable" in headers[2]["cqrs-dlq-error"]
+        assert headers[2]["cqrs-dlq-attempts"] == b"3"  # the first try and 2 retries
+        assert dead[0].value == b"{not json"
+        assert await committed(kafka, runner.group_id, kafka_topic) == 5
+
+    async def test_a_failing_handler_is_retried_until_it_succeeds(
+        self, kafka: Any, kafka_topic: str, broker: KafkaMessageBroker, run_id: str, until: Any
+    ) -> None:
+        FAILURES[f"{run_id}/0"] = 2  # fails twice, then succeeds on the last retry
+        await broker.send_message(notification_message(order(run_id, 0, kafka_topic)))
+        runner = consumer(kafka, kafka_topic)
+        async with running(runner):
+            await until(lambda: SEEN.get(run_id) == [f"{run_id}/0"], what="order handled")
+        assert runner.counts[Outcome.HANDLED] == 1
+        assert runner.counts[Outcome.DEAD_LETTERED] == 0
+
+    async def test_with_an_inbox_a_redelivered_message_takes_effect_once(
+        self, kafka: Any, kafka_topic: str, broker: KafkaMessageBroker, run_id: str, until: Any
+    ) -> None:
+        event = order(run_id, 0, kafka_topic)
+        await broker.send_message(notification_message(event))
+        await broker.send_message(notification_message(event))  # the outbox relay sent it twice
+        await broker.send_message(notification_message(order(run_id, 1, kafka_topic)))
+        store = MemoryInboxStore()
+        runner = consumer(kafka, kafka_topic, inbox=lambda: MemoryInboxRepository(store))
+        async with running(runner):
+            await until(lambda: sum(runner.counts.values()) == 3, what="3 records settled")
+        assert SEEN[run_id] == [f"{run_id}/0", f"{run_id}/1"]
+        assert runner.counts[Outcome.DUPLICATE] == 1
