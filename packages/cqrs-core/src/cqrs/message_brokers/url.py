@@ -71,7 +71,7 @@ def from_url(url: str) -> MessageBroker:
     scheme (naming the one to install, when the project ships it); the factory's
     own errors (a bad option) propagate.
     """
-    scheme = urlsplit(url).scheme.lower()
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
     if not scheme:
         raise UnknownBrokerSchemeError(
             f"broker URL {url!r} has no scheme: write e.g. 'memory://', 'devnull://' "
