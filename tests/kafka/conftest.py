@@ -68,6 +68,11 @@ class TansuProcess:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def tools(self) -> KafkaTools:
+        """Helpers bound to this broker."""
+        return KafkaTools(self.bootstrap)
+
     def start(self) -> None:
         url = f"tcp://127.0.0.1:{self.port}"
         with self.log.open("ab") as log:
@@ -222,3 +227,26 @@ async def _until(condition: Any, timeout: float = 30.0, what: str = "condition")
 def until() -> Any:
     """`await until(lambda: ..., timeout, what)`: wait for a condition, fail at a deadline."""
     return _until
+
+
+@pytest.fixture
+def import_file(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`import_file(path)`: import a script (an example, a helper) as a module for this test.
+
+    Its directory goes on `sys.path` (for its siblings, such as generated `_pb2`
+    modules) and the module into `sys.modules` (dataclasses look it up there).
+    """
+    import importlib.util
+    import sys
+
+    def load(path: Path) -> Any:
+        monkeypatch.syspath_prepend(str(path.parent))
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        monkeypatch.setitem(sys.modules, path.stem, module)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -21,15 +20,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
-def example(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+def example(import_file: Any) -> ModuleType:
     """examples/kafka_protobuf.py, imported (its generated _pb2 module beside it)."""
-    monkeypatch.syspath_prepend(str(EXAMPLES))
-    spec = importlib.util.spec_from_file_location("kafka_protobuf", EXAMPLES / "kafka_protobuf.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "kafka_protobuf", module)  # dataclasses look it up
-    spec.loader.exec_module(module)
+    module: ModuleType = import_file(EXAMPLES / "kafka_protobuf.py")
     return module
 
 
