@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     # One block per distribution that exists; keep in step with `_EXTRAS`.
     from cqrs import pydantic as _pydantic
     from cqrs.adapters import circuit_breaker as _circuit_breaker
+    from cqrs.outbox import sqlalchemy as _outbox_sqlalchemy
 
     PydanticRequest = _pydantic.Request
     PydanticResponse = _pydantic.Response
@@ -79,6 +80,8 @@ if TYPE_CHECKING:
     PydanticDomainEvent = _pydantic.DomainEvent
     PydanticNotificationEvent = _pydantic.NotificationEvent
     AioBreakerAdapter = _circuit_breaker.AioBreakerAdapter
+    SqlAlchemyOutboxedEventRepository = _outbox_sqlalchemy.SqlAlchemyOutboxedEventRepository
+    rebind_outbox_model = _outbox_sqlalchemy.rebind_outbox_model
 
 __all__ = [
     "BindingError",

@@ -17,8 +17,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from cqrs.events.event import INotificationEvent, event_key
-from cqrs.outbox.exceptions import InvalidOutboxEventError, OutboxedEventNotFound
+from cqrs.events.event import INotificationEvent
+from cqrs.outbox.encoding import encode_event
+from cqrs.outbox.exceptions import OutboxedEventNotFound
 from cqrs.outbox.protocol import EventStatus, OutboxedEvent, OutboxedEventId
 from cqrs.outbox.retry import RetryPolicy
 
@@ -119,25 +120,12 @@ class MemoryOutboxedEventRepository:
 
     def add(self, event: INotificationEvent[Any]) -> None:
         """Stage `event` until `commit`; its `to_dict()` is checked and copied now."""
-        try:
-            event_id, name, topic = event.event_id, event.event_name, event.topic
-            to_dict = event.to_dict
-        except AttributeError as exc:
-            raise InvalidOutboxEventError(
-                f"{event!r} is not a notification event ({exc}): the outbox stores objects "
-                "with event_id, event_name, topic and to_dict(), e.g. cqrs.NotificationEvent"
-            ) from exc
-        try:
-            # A strict JSON round trip both proves the payload can travel (a SQL JSON
-            # column refuses NaN too) and deep-copies it, isolating the row from the event.
-            payload = json.loads(json.dumps(to_dict(), allow_nan=False))
-        except Exception as exc:
-            raise InvalidOutboxEventError(
-                f"{type(event).__qualname__}.to_dict() of event {event_id} did not give "
-                f"JSON-compatible data ({type(exc).__name__}: {exc}): it must return str, int, "
-                "float, bool, None, lists and dicts"
-            ) from exc
-        self._staged.append(_Staged(event_id, name, topic, payload, event_key(event)))
+        encoded = encode_event(event)
+        # Decoding the JSON deep-copies the payload, isolating the row from the event.
+        payload = json.loads(encoded.payload)
+        self._staged.append(
+            _Staged(encoded.event_id, encoded.event_name, encoded.topic, payload, encoded.key)
+        )
 
     async def commit(self) -> None:
         """Make the staged events visible to relays, all at once."""

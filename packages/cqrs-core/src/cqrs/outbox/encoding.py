@@ -1,0 +1,57 @@
+"""`encode_event`: what every outbox repository stores of a notification event.
+
+One function, so memory and SQL stores accept and refuse the same events with
+the same messages (the conformance suite checks both).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from typing import Any
+
+from cqrs.events.event import INotificationEvent, event_key
+from cqrs.outbox.exceptions import InvalidOutboxEventError
+
+__all__ = ["EncodedEvent", "encode_event"]
+
+
+@dataclasses.dataclass(frozen=True)
+class EncodedEvent:
+    """A notification event as an outbox row holds it: `payload` is `to_dict()` as JSON."""
+
+    event_id: uuid.UUID
+    event_name: str
+    topic: str
+    payload: bytes
+    key: str | None
+
+
+def encode_event(event: INotificationEvent[Any]) -> EncodedEvent:
+    """Take `event`'s fields and its `to_dict()` as compact, strict JSON (a JSON object).
+
+    Raises `InvalidOutboxEventError` for an object that is not a notification
+    event, or whose `to_dict()` is not a JSON-compatible dict (NaN included: a
+    SQL JSON column or a consumer would refuse it).
+    """
+    try:
+        event_id, name, topic = event.event_id, event.event_name, event.topic
+        to_dict = event.to_dict
+    except AttributeError as exc:
+        raise InvalidOutboxEventError(
+            f"{event!r} is not a notification event ({exc}): the outbox stores objects "
+            "with event_id, event_name, topic and to_dict(), e.g. cqrs.NotificationEvent"
+        ) from exc
+    try:
+        data = to_dict()
+        if not isinstance(data, dict):
+            raise TypeError(f"it returned a {type(data).__name__}, not a dict")
+        payload = json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+    except Exception as exc:
+        raise InvalidOutboxEventError(
+            f"{type(event).__qualname__}.to_dict() of event {event_id} did not give "
+            f"JSON-compatible data ({type(exc).__name__}: {exc}): it must return a dict of "
+            "str, int, float, bool, None, lists and dicts"
+        ) from exc
+    return EncodedEvent(event_id, name, topic, payload, event_key(event))

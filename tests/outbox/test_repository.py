@@ -1,0 +1,220 @@
+"""What the SQL outbox adds to the conformance suite: the caller's session, schema, payloads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import MetaData, Table, func, inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import cqrs
+from cqrs.compressors import ZlibCompressor
+from cqrs.outbox import InvalidOutboxEventError
+from cqrs.outbox.sqlalchemy import (
+    OutboxConfigurationError,
+    OutboxPayloadError,
+    SqlAlchemyOutboxedEventRepository,
+    outbox_table,
+    rebind_outbox_model,
+)
+
+from .conftest import Database
+
+pytestmark = pytest.mark.anyio
+LEASE = timedelta(seconds=30)
+
+
+def _event(n: int = 1, **extra: Any) -> cqrs.NotificationEvent[dict[str, Any]]:
+    return cqrs.NotificationEvent(event_name="Joined", topic="users", payload={"n": n, **extra})
+
+
+async def _count(database: Database) -> int:
+    async with database.sessions() as session:
+        return int(
+            (await session.execute(select(func.count()).select_from(database.outbox))).scalar_one()
+        )
+
+
+async def _names(database: Database, orders: Table) -> list[str]:
+    async with database.sessions() as session:
+        return list((await session.execute(select(orders.c.name))).scalars())
+
+
+async def _order_with_event(
+    session: AsyncSession, database: Database, orders: Table
+) -> SqlAlchemyOutboxedEventRepository:
+    """A handler's unit of work, not yet settled: one order row and one outbox event."""
+    outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+    await session.execute(orders.insert().values(id=1, name="book"))
+    outbox.add(_event())
+    return outbox
+
+
+class TestUnitOfWork:
+    async def test_commit_persists_the_row_with_the_callers_changes(
+        self, database: Database, orders: Table
+    ) -> None:
+        async with database.sessions() as session:
+            outbox = await _order_with_event(session, database, orders)
+            await outbox.commit()
+        assert await _names(database, orders) == ["book"]
+        assert await _count(database) == 1
+
+    async def test_rollback_drops_the_row_with_the_callers_changes(
+        self, database: Database, orders: Table
+    ) -> None:
+        async with database.sessions() as session:
+            outbox = await _order_with_event(session, database, orders)
+            await outbox.rollback()
+            await outbox.commit()
+        assert await _names(database, orders) == []
+        assert await _count(database) == 0
+
+    async def test_the_callers_own_session_commit_persists_staged_rows(
+        self, database: Database
+    ) -> None:
+        async with database.sessions() as session:
+            SqlAlchemyOutboxedEventRepository(session, table=database.outbox).add(_event())
+            await session.commit()
+        assert await _count(database) == 1
+
+    async def test_closing_the_session_without_commit_drops_staged_rows(
+        self, database: Database
+    ) -> None:
+        async with database.sessions() as session:
+            SqlAlchemyOutboxedEventRepository(session, table=database.outbox).add(_event())
+        async with database.sessions() as session:
+            await session.commit()
+        assert await _count(database) == 0
+
+    async def test_two_repositories_on_one_session_commit_together(
+        self, database: Database
+    ) -> None:
+        async with database.sessions() as session:
+            first = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            second = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            first.add(_event(1))
+            second.add(_event(2))
+            await first.commit()
+        assert await _count(database) == 2
+
+    async def test_add_rejects_a_payload_that_is_not_json(self, database: Database) -> None:
+        async with database.sessions() as session:
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            with pytest.raises(InvalidOutboxEventError, match="JSON-compatible"):
+                outbox.add(_event(ratio=float("nan")))
+
+
+class TestPayload:
+    async def test_compressed_payload_round_trips(self, database: Database) -> None:
+        event = _event(text="x" * 5000)
+        async with database.sessions() as session:
+            writer = SqlAlchemyOutboxedEventRepository(
+                session, ZlibCompressor(), table=database.outbox
+            )
+            writer.add(event)
+            await writer.commit()
+            stored = (await session.execute(select(database.outbox.c.payload))).scalar_one()
+            [row] = await writer.claim_batch(10, lease=LEASE)
+        assert len(stored) < 1000
+        assert row.payload == event.to_dict()
+
+    async def test_compressed_payload_without_compressor_is_a_clear_error(
+        self, database: Database
+    ) -> None:
+        async with database.sessions() as session:
+            writer = SqlAlchemyOutboxedEventRepository(
+                session, ZlibCompressor(), table=database.outbox
+            )
+            writer.add(_event())
+            await writer.commit()
+            relay = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            with pytest.raises(OutboxPayloadError, match="compressor"):
+                await relay.claim_batch(10, lease=LEASE)
+
+    async def test_message_key_is_stored_and_relayed(self, database: Database) -> None:
+        class Keyed(cqrs.NotificationEvent[dict[str, Any]]):
+            def message_key(self) -> str:
+                return "order-7"
+
+        async with database.sessions() as session:
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(Keyed(event_name="Paid", topic="orders", payload={}))
+            outbox.add(_event())
+            await outbox.commit()
+            keyed, plain = await outbox.claim_batch(10, lease=LEASE)
+        assert (keyed.to_message().key, plain.to_message().key) == ("order-7", None)
+
+    async def test_times_are_timezone_aware_utc(self, database: Database) -> None:
+        async with database.sessions() as session:
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(_event())
+            await outbox.commit()
+            [row] = await outbox.claim_batch(1, lease=LEASE)
+        assert row.created_at.utcoffset() == timedelta(0)
+        assert row.next_attempt_at is not None
+        assert row.next_attempt_at.utcoffset() == timedelta(0)
+
+
+class TestSchema:
+    async def test_table_name_defaults_to_the_environment_variable(
+        self, monkeypatch: pytest.MonkeyPatch, database: Database
+    ) -> None:
+        monkeypatch.setenv("OUTBOX_SQLA_TABLE", database.outbox.name)
+        async with database.sessions() as session:
+            repository = SqlAlchemyOutboxedEventRepository(session)
+        assert repository.table.name == database.outbox.name
+
+    async def test_table_name_without_the_variable_is_outbox(
+        self, monkeypatch: pytest.MonkeyPatch, database: Database
+    ) -> None:
+        monkeypatch.delenv("OUTBOX_SQLA_TABLE", raising=False)
+        async with database.sessions() as session:
+            assert SqlAlchemyOutboxedEventRepository(session).table.name == "outbox"
+
+    def test_rebind_outbox_model_defines_the_table_in_your_metadata(self) -> None:
+        class Base:
+            metadata = MetaData()
+
+        table = rebind_outbox_model(Base, "my_outbox")
+        assert Base.metadata.tables["my_outbox"] is table
+        assert outbox_table("my_outbox", Base.metadata) is table
+
+    def test_rebind_outbox_model_names_what_it_needs(self) -> None:
+        with pytest.raises(OutboxConfigurationError, match="MetaData or a declarative base"):
+            rebind_outbox_model(object(), "t")
+
+    async def test_claim_index_exists(self, database: Database) -> None:
+        def index_names(conn: Any) -> set[str]:
+            return {ix["name"] for ix in inspect(conn).get_indexes(database.outbox.name)}
+
+        async with database.engine.connect() as conn:
+            names = await conn.run_sync(index_names)
+        expected = {f"ix_{database.outbox.name}_due"}
+        if database.backend != "mariadb":
+            expected.add(f"ix_{database.outbox.name}_open")
+        assert expected <= names
+
+    async def test_claim_query_uses_the_open_rows_index_on_postgresql(
+        self, database: Database
+    ) -> None:
+        if database.backend != "postgresql":
+            pytest.skip("the partial index plan is PostgreSQL's")
+        name = database.outbox.name
+        async with database.engine.connect() as conn:
+            await conn.execute(text("SET enable_seqscan = off"))
+            plan = (
+                (
+                    await conn.execute(
+                        text(
+                            f"EXPLAIN SELECT id FROM {name} WHERE status IN ('new', 'failed') "
+                            "ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert any(f"ix_{name}_open" in line for line in plan), plan
