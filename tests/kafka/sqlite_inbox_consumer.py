@@ -39,8 +39,7 @@ class SqliteInbox:
             "SELECT 1 FROM inbox WHERE message_id = ? AND consumer = ?", (message_id, consumer)
         ).fetchone()
         if seen:
-            self.connection.execute("ROLLBACK")
-            return False
+            return False  # the consumer ends the unit of work with rollback()
         self.connection.execute("INSERT INTO inbox VALUES (?, ?)", (message_id, consumer))
         return True
 

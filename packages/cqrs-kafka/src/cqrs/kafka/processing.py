@@ -135,7 +135,13 @@ class RecordProcessor:
             await self.mediator.send(event)
             return Outcome.HANDLED
         inbox = self.inbox()
-        if not await inbox.record(message_id, self.consumer_name):
+        try:
+            fresh = await inbox.record(message_id, self.consumer_name)
+        except BaseException:
+            await inbox.rollback()
+            raise
+        if not fresh:
+            await inbox.rollback()  # ends the unit of work (a SQL transaction) it opened
             return Outcome.DUPLICATE
         try:
             await self.mediator.send(event)
