@@ -44,6 +44,7 @@ class KafkaMessageBroker(Service):
             )
         self.producer = producer
         self.codec: Codec = codec if codec is not None else _DEFAULT_CODEC
+        self._enqueue = asyncio.Lock()
 
     async def start(self) -> None:
         """Connect the producer (`cqrs.kafka.KafkaConnectionError` if Kafka is unreachable)."""
@@ -66,9 +67,14 @@ class KafkaMessageBroker(Service):
         ]
         key = message.key.encode() if message.key is not None else None
         try:
-            delivery = await self.producer.aiokafka.send(
-                message.topic, value, key=key, headers=headers
-            )
+            # One enqueuer at a time: concurrent senders then enter the producer's
+            # batches in call order, and only one waits when a batch is full (without
+            # the lock, every waiter wakes and retries at each drain). Acknowledgements
+            # are awaited outside the lock, so sends still share batches.
+            async with self._enqueue:
+                delivery = await self.producer.aiokafka.send(
+                    message.topic, value, key=key, headers=headers
+                )
             await delivery
         except (AIOKafkaError, asyncio.TimeoutError) as exc:
             raise KafkaPublishError(

@@ -121,6 +121,7 @@ class KafkaEventConsumer(Service):
         self._producer: Any = None
         # Offsets of settled records not yet committed, per partition.
         self._settled: dict[Any, int] = {}
+        self._rebalances = 0  # bumped by each revocation
         #: How many records ended in each `Outcome` since the consumer was built.
         self.counts: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
 
@@ -195,12 +196,17 @@ class KafkaEventConsumer(Service):
         consumer = self._consumer
         batches = await consumer.getmany(timeout_ms=_POLL_MS, max_records=self.max_records)
         settled = 0
+        process, counts = self._processor.process, self.counts
         for partition, records in batches.items():
+            rebalances = self._rebalances
             for record in records:
-                if partition not in consumer.assignment() or (stop and stop.is_set()):
-                    break  # revoked meanwhile (the new owner gets the rest), or stopping
-                outcome = await self._processor.process(record)
-                self.counts[outcome] += 1
+                if stop is not None and stop.is_set():
+                    break  # stopping: the rest is delivered again later
+                # Asking for the assignment costs a set per call: only after a rebalance.
+                if self._rebalances != rebalances and partition not in consumer.assignment():
+                    break  # revoked meanwhile: the new owner gets the rest
+                outcome = await process(record)
+                counts[outcome] += 1
                 self._settled[partition] = record.offset + 1
                 settled += 1
         await self._commit()
@@ -250,6 +256,7 @@ class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
         self.owner = owner
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
+        self.owner._rebalances += 1
         with contextlib.suppress(KafkaConnectionError):
             await self.owner._commit(set(revoked))
 
