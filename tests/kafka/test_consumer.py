@@ -182,3 +182,90 @@ class TestKafkaEventConsumer:
             await until(lambda: sum(runner.counts.values()) == 3, what="3 records settled")
         assert SEEN[run_id] == [f"{run_id}/0", f"{run_id}/1"]
         assert runner.counts[Outcome.DUPLICATE] == 1
+
+
+BLOCKERS: dict[str, asyncio.Event] = {}  # order id -> released when set (never, here)
+
+
+class BlockingOrder(cqrs.EventHandler[OrderPlaced]):
+    async def handle(self, event: OrderPlaced) -> None:
+        order = event.payload.order_id
+        if order in BLOCKERS:
+            await BLOCKERS[order].wait()
+        SEEN.setdefault(order.split("/")[0], []).append(order)
+
+
+class TestShutdown:
+    async def test_cancellation_commits_what_was_handled_and_not_the_rest(
+        self, kafka: Any, kafka_topic: str, broker: KafkaMessageBroker, run_id: str, until: Any
+    ) -> None:
+        BLOCKERS[f"{run_id}/2"] = asyncio.Event()  # the third record never finishes
+        for n in range(4):
+            await broker.send_message(notification_message(order(run_id, n, kafka_topic)))
+        runner = KafkaEventConsumer(
+            kafka.bootstrap,
+            [kafka_topic],
+            f"group-{uuid.uuid4().hex[:8]}",
+            event_bootstrap.bootstrap(events_mapper=lambda m: m.bind(OrderPlaced, BlockingOrder)),
+            event_types=[OrderPlaced],
+            producer_options={"enable_idempotence": False},
+        )
+        task = asyncio.create_task(runner.run())
+        await until(lambda: len(SEEN.get(run_id, [])) == 2, what="2 orders handled")
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # Records 0 and 1 are committed; 2 (cancelled mid-handler) and 3 will come again.
+        assert await committed(kafka, runner.group_id, kafka_topic) == 2
+
+    async def test_sigterm_stops_the_consumer_gracefully(
+        self, kafka: Any, kafka_topic: str, broker: KafkaMessageBroker, run_id: str, until: Any
+    ) -> None:
+        import os
+        import signal
+
+        for n in range(3):
+            await broker.send_message(notification_message(order(run_id, n, kafka_topic)))
+        runner = consumer(kafka, kafka_topic)
+        task = asyncio.create_task(runner.run(handle_signals=True))
+        await until(lambda: len(SEEN.get(run_id, [])) == 3, what="3 orders handled")
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(task, timeout=30)  # returns: no exception, no hang
+        assert await committed(kafka, runner.group_id, kafka_topic) == 3
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # handler removed again
+
+
+class TestRebalance:
+    async def test_a_second_member_joining_loses_nothing_and_repeats_nothing(
+        self, kafka: Any, topic: str, broker: KafkaMessageBroker, run_id: str, until: Any
+    ) -> None:
+        await kafka.create_topics(topic, partitions=2)
+
+        async def publish(numbers: range) -> None:
+            for n in numbers:
+                event = order(run_id, n, topic)
+                await broker.send_message(notification_message(event))
+
+        store, group = MemoryInboxStore(), f"group-{uuid.uuid4().hex[:8]}"
+
+        def member() -> KafkaEventConsumer:
+            return KafkaEventConsumer(
+                kafka.bootstrap,
+                [topic],
+                group,
+                mediator(),
+                event_types=[OrderPlaced],
+                inbox=lambda: MemoryInboxRepository(store),
+                producer_options={"enable_idempotence": False},
+            )
+
+        first, second = member(), member()
+        await publish(range(10))
+        async with running(first):
+            await until(lambda: len(SEEN.get(run_id, [])) == 10, what="10 orders on 1 member")
+            async with running(second):  # joining moves a partition to the new member
+                await until(lambda: len(second.assignment()) == 1, what="rebalanced")
+                await publish(range(10, 20))
+                await until(lambda: len(SEEN.get(run_id, [])) == 20, what="20 orders")
+        assert sorted(SEEN[run_id]) == sorted(f"{run_id}/{n}" for n in range(20))
+        assert first.counts[Outcome.DUPLICATE] + second.counts[Outcome.DUPLICATE] == 0

@@ -164,6 +164,13 @@ class KafkaEventConsumer(Service):
             if producer is not None:
                 await producer.stop()
 
+    def assignment(self) -> set[tuple[str, int]]:
+        """The (topic, partition) pairs this member owns now; empty before it joined."""
+        consumer = self._consumer
+        if consumer is None:
+            return set()
+        return {(tp.topic, tp.partition) for tp in consumer.assignment()}
+
     async def run(self, stop: asyncio.Event | None = None, *, handle_signals: bool = False) -> None:
         """Consume until `stop` is set, the task is cancelled or (with
         `handle_signals`) SIGTERM or SIGINT arrives; then stop gracefully.
