@@ -42,7 +42,7 @@ class KafkaMessageBroker(Service):
                 f"KafkaMessageBroker needs a cqrs.kafka.KafkaProducer, got {producer!r}: "
                 "build one with cqrs.adapters.kafka.kafka_producer_factory(dsn=...)"
             )
-        self.producer = producer
+        self.producer: KafkaProducer = producer
         self.codec: Codec = codec if codec is not None else _DEFAULT_CODEC
         self._enqueue = asyncio.Lock()
 

@@ -91,11 +91,11 @@ class KafkaEventConsumer(Service):
         )
         if not types:
             raise KafkaConfigurationError("event_types is empty: give the event classes to build")
-        self.bootstrap_servers = split_servers(bootstrap_servers)
-        self.topics = list(topics)
-        self.group_id = group_id
-        self.dead_letter_topic = dead_letter_topic
-        self.max_records = max_records
+        self.bootstrap_servers: list[str] = split_servers(bootstrap_servers)
+        self.topics: list[str] = list(topics)
+        self.group_id: str = group_id
+        self.dead_letter_topic: str | None = dead_letter_topic
+        self.max_records: int = max_records
         self._consumer_settings: dict[str, Any] = {
             "bootstrap_servers": self.bootstrap_servers,
             "group_id": group_id,

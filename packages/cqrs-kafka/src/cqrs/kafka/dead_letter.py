@@ -44,9 +44,9 @@ class DeadLetterPublisher:
     __slots__ = ("group_id", "producer", "topic_template")
 
     def __init__(self, producer: Any, topic_template: str, group_id: str) -> None:
-        self.producer = producer
-        self.topic_template = topic_template
-        self.group_id = group_id
+        self.producer: Any = producer
+        self.topic_template: str = topic_template
+        self.group_id: str = group_id
 
     def topic_for(self, source_topic: str) -> str:
         """The dead-letter topic of records read from `source_topic`."""

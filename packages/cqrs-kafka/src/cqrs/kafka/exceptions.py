@@ -38,8 +38,8 @@ class KafkaPublishError(KafkaError):
 
     def __init__(self, message: str, *, topic: str, message_id: str) -> None:
         super().__init__(message)
-        self.topic = topic
-        self.message_id = message_id
+        self.topic: str = topic
+        self.message_id: str = message_id
 
 
 class UnknownMessageTypeError(KafkaError, LookupError):

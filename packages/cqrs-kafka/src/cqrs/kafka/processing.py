@@ -55,9 +55,9 @@ class RetryPolicy:
             raise ValueError(
                 f"backoff and max_backoff must be >= 0 seconds, got {backoff!r}, {max_backoff!r}"
             )
-        self.retries = retries
-        self.backoff = float(backoff)
-        self.max_backoff = float(max_backoff)
+        self.retries: int = retries
+        self.backoff: float = float(backoff)
+        self.max_backoff: float = float(max_backoff)
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based)."""
@@ -78,13 +78,13 @@ class RecordProcessor:
         consumer_name: str,
         dead_letters: DeadLetterPublisher | None,
     ) -> None:
-        self.mediator = mediator
-        self.event_types = dict(event_types)
-        self.codec = codec
-        self.retry = retry
-        self.inbox = inbox
-        self.consumer_name = consumer_name
-        self.dead_letters = dead_letters
+        self.mediator: EventMediator = mediator
+        self.event_types: dict[str, type[Any]] = dict(event_types)
+        self.codec: Codec = codec
+        self.retry: RetryPolicy = retry
+        self.inbox: InboxFactory | None = inbox
+        self.consumer_name: str = consumer_name
+        self.dead_letters: DeadLetterPublisher | None = dead_letters
 
     async def process(self, record: Any) -> Outcome:
         """Settle `record`; raises only when it cannot be dead-lettered (or on cancellation)."""

@@ -75,7 +75,7 @@ class KafkaProducer:
         self.bootstrap_servers: list[str] = split_servers(bootstrap_servers)
         self.topics: tuple[str, ...] = tuple(topics)
         self.acks: Acks = acks
-        self.enable_idempotence = enable_idempotence
+        self.enable_idempotence: bool = enable_idempotence
         self._settings: dict[str, Any] = {
             "bootstrap_servers": self.bootstrap_servers,
             "acks": acks,
