@@ -37,6 +37,7 @@ def message(topic: str, n: int = 1, key: str | None = None, **headers: str) -> M
     )
 
 
+@pytest.mark.services
 class TestKafkaMessageBroker:
     async def test_publishes_payload_as_json(self, kafka: Any, kafka_topic: str) -> None:
         async with kafka_broker.KafkaMessageBroker(producer(kafka.bootstrap)) as broker:

@@ -17,7 +17,7 @@ from cqrs.inbox import MemoryInboxRepository, MemoryInboxStore
 from cqrs.kafka import KafkaEventConsumer, KafkaMessageBroker, KafkaProducer
 from cqrs.kafka.consumer import Outcome, RetryPolicy
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.services]
 
 
 class OrderPayload(cqrs.Response):

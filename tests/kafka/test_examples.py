@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.services
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 POSTGRES_DSN = os.environ.get(
     "CQRS_TEST_POSTGRES_DSN", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

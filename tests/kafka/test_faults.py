@@ -27,7 +27,7 @@ from cqrs.kafka.serialization import MESSAGE_ID_HEADER
 from cqrs.outbox import EventStatus
 from cqrs.outbox.memory import MemoryOutboxedEventRepository, MemoryOutboxStore
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.services]
 
 HERE = Path(__file__).resolve().parent
 

@@ -63,6 +63,7 @@ class TestFromUrl:
             from_url("localhost:9092")
 
 
+@pytest.mark.services
 class TestDemoBrokerSwitch:
     def test_demo_publishes_to_kafka_when_the_url_says_so(self, kafka: Any) -> None:
         import anyio

@@ -58,6 +58,7 @@ class TestProtobufCodec:
         assert caught.value.data == b"\xff\xff\xff"
 
 
+@pytest.mark.services
 class TestProtobufExample:
     def test_example_publishes_and_consumes_protobuf(self, kafka_bootstrap: str) -> None:
         result = subprocess.run(
