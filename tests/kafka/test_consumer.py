@@ -269,3 +269,27 @@ class TestRebalance:
                 await until(lambda: len(SEEN.get(run_id, [])) == 20, what="20 orders")
         assert sorted(SEEN[run_id]) == sorted(f"{run_id}/{n}" for n in range(20))
         assert first.counts[Outcome.DUPLICATE] + second.counts[Outcome.DUPLICATE] == 0
+
+
+class TestConsumerSettings:
+    def test_a_topic_string_is_refused(self) -> None:
+        with pytest.raises(cqrs.kafka.KafkaConfigurationError, match="non-empty list"):
+            KafkaEventConsumer("h:9092", "orders", "g", mediator(), event_types=[OrderPlaced])
+
+    def test_an_event_type_without_default_name_needs_a_mapping(self) -> None:
+        with pytest.raises(TypeError, match="no default event_name"):
+            KafkaEventConsumer(
+                "h:9092", ["orders"], "g", mediator(), event_types=[cqrs.NotificationEvent[int]]
+            )
+
+    def test_a_consumer_not_started_owns_no_partition(self) -> None:
+        runner = KafkaEventConsumer(
+            "h:9092", ["orders"], "g", mediator(), event_types={"Placed": OrderPlaced}
+        )
+        assert runner.assignment() == set()
+
+    def test_max_records_must_be_positive(self) -> None:
+        with pytest.raises(cqrs.kafka.KafkaConfigurationError, match="max_records"):
+            KafkaEventConsumer(
+                "h:9092", ["orders"], "g", mediator(), event_types=[OrderPlaced], max_records=0
+            )

@@ -82,6 +82,10 @@ class KafkaEventConsumer(Service):
             raise KafkaConfigurationError(
                 f"topics must be a non-empty list of topic names, got {topics!r}"
             )
+        if not isinstance(max_records, int) or max_records < 1:
+            raise KafkaConfigurationError(
+                f"max_records must be an integer >= 1, got {max_records!r}"
+            )
         if not group_id:
             raise KafkaConfigurationError("group_id must name the consumer group, got ''")
         types = (
@@ -201,7 +205,14 @@ class KafkaEventConsumer(Service):
         if self._consumer is None:
             await self.start()
         consumer = self._consumer
-        batches = await consumer.getmany(timeout_ms=_POLL_MS, max_records=self.max_records)
+        try:
+            batches = await consumer.getmany(timeout_ms=_POLL_MS, max_records=self.max_records)
+        except AIOKafkaError as exc:
+            raise KafkaConnectionError(
+                f"cannot fetch records of {self.topics} for group {self.group_id!r}: "
+                f"{type(exc).__name__}: {exc}; settled records are committed on stop, "
+                "the others are delivered again"
+            ) from exc
         settled = 0
         process, counts = self._processor.process, self.counts
         for partition, records in batches.items():
