@@ -1,5 +1,9 @@
 """`make demo`: an order service on embedded defaults (built-in container, in-memory broker).
 
+`CQRS_BROKER_URL` picks another broker without code changes, through
+`cqrs.message_brokers.from_url`: e.g. `CQRS_BROKER_URL=kafka://localhost:9092`
+(with cqrs-kafka installed) publishes the notification events to Kafka.
+
 It walks through what cqrs-core does on its own: a command whose handler emits a
 domain event and a notification event, a query, a stream whose items arrive
 after their events were handled, a chain of responsibility, a fallback, and a
@@ -9,10 +13,11 @@ middleware that sees `send` and `stream` alike.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 
 import cqrs
-from cqrs.message_brokers.memory import InMemoryMessageBroker
+from cqrs.message_brokers import Message, MessageBroker, from_url
 from cqrs.middlewares import HandleType, StreamHandleType
 from cqrs.requests import bootstrap
 
@@ -177,9 +182,21 @@ def domain_events(mapper: cqrs.EventMap) -> None:
     mapper.bind(OrderShipped, AuditOrderShipped)
 
 
+class Recorded:
+    """Forwards to the chosen broker and remembers what it published, for the printout."""
+
+    def __init__(self, broker: MessageBroker) -> None:
+        self.broker = broker
+        self.messages: list[Message] = []
+
+    async def send_message(self, message: Message) -> None:
+        await self.broker.send_message(message)
+        self.messages.append(message)
+
+
 async def main() -> None:
     """Run the tour and print what happened at each step."""
-    broker = InMemoryMessageBroker()
+    broker = Recorded(from_url(os.environ.get("CQRS_BROKER_URL", "memory://")))
     trace = Trace()
     mediator = bootstrap.bootstrap(
         commands_mapper=commands,
@@ -206,6 +223,9 @@ async def main() -> None:
     print(f"fallback   -> {await mediator.send(Quote(sku='sku-1'))}")
     print(f"audit      -> {AUDIT}")
     print(f"middleware -> {trace.seen}")
+    stop = getattr(broker.broker, "stop", None)
+    if stop is not None:  # a networked broker (Kafka) flushes and disconnects
+        await stop()
 
 
 if __name__ == "__main__":

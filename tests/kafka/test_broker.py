@@ -1,0 +1,123 @@
+"""`KafkaMessageBroker` against a real Kafka-protocol broker (tansu)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+import cqrs
+from cqrs.adapters import kafka as kafka_adapter
+from cqrs.kafka import KafkaConnectionError, KafkaProducer, KafkaPublishError
+from cqrs.message_brokers import kafka as kafka_broker
+from cqrs.message_brokers.protocol import Message
+
+pytestmark = pytest.mark.anyio
+
+
+def producer(bootstrap: str, **kwargs: object) -> KafkaProducer:
+    # tansu refuses producer ids: idempotence off (see conftest).
+    return kafka_adapter.kafka_producer_factory(
+        dsn=bootstrap,
+        enable_idempotence=False,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def message(topic: str, n: int = 1, key: str | None = None, **headers: str) -> Message:
+    return Message(
+        message_name="OrderPlaced",
+        message_id=uuid.uuid4(),
+        topic=topic,
+        payload={"order_id": f"o-{n}", "amount": n},
+        headers=headers,
+        key=key,
+    )
+
+
+@pytest.mark.services
+class TestKafkaMessageBroker:
+    async def test_publishes_payload_as_json(self, kafka: Any, kafka_topic: str) -> None:
+        async with kafka_broker.KafkaMessageBroker(producer(kafka.bootstrap)) as broker:
+            await broker.send_message(message(kafka_topic, 7))
+        [record] = await kafka.read(kafka_topic, 1)
+        assert json.loads(record.value) == {"amount": 7, "order_id": "o-7"}
+
+    async def test_key_is_the_message_key(self, kafka: Any, kafka_topic: str) -> None:
+        async with kafka_broker.KafkaMessageBroker(producer(kafka.bootstrap)) as broker:
+            await broker.send_message(message(kafka_topic, key="order-42"))
+        [record] = await kafka.read(kafka_topic, 1)
+        assert record.key == b"order-42"
+
+    async def test_headers_carry_name_id_type_trace(self, kafka: Any, kafka_topic: str) -> None:
+        sent = message(kafka_topic, traceparent="00-abc-def-01")
+        async with kafka_broker.KafkaMessageBroker(producer(kafka.bootstrap)) as broker:
+            await broker.send_message(sent)
+        [record] = await kafka.read(kafka_topic, 1)
+        assert dict(record.headers) == {
+            "cqrs-message-name": b"OrderPlaced",
+            "cqrs-message-id": str(sent.message_id).encode(),
+            "content-type": b"application/json",
+            "traceparent": b"00-abc-def-01",
+        }
+
+    async def test_one_key_keeps_its_order(self, kafka: Any, topic: str) -> None:
+        await kafka.create_topics(topic, partitions=3)
+        async with kafka_broker.KafkaMessageBroker(producer(kafka.bootstrap)) as broker:
+            for n in range(20):
+                await broker.send_message(message(topic, n, key="aggregate-1"))
+        records = await kafka.read(topic, 20)
+        assert len({r.partition for r in records}) == 1
+        assert [json.loads(r.value)["amount"] for r in records] == list(range(20))
+
+    async def test_send_before_start_starts_it(self, kafka: Any, kafka_topic: str) -> None:
+        broker = kafka_broker.KafkaMessageBroker(producer(kafka.bootstrap))
+        try:
+            await broker.send_message(message(kafka_topic))
+        finally:
+            await broker.stop()
+        assert len(await kafka.read(kafka_topic, 1)) == 1
+
+    async def test_factory_builds_no_aiokafka_producer_outside_a_loop(self) -> None:
+        # Nothing is bound to an event loop until start(): the seeds build it at wiring time.
+        built = kafka_adapter.kafka_producer_factory(dsn="localhost:9092", topics=["t1", "t2"])
+        assert not built.started
+        assert built.bootstrap_servers == ["localhost:9092"]
+        assert built.acks == "all"
+        assert built.enable_idempotence
+
+    async def test_unreachable_cluster_raises_a_cqrs_error(self) -> None:
+        broker = kafka_broker.KafkaMessageBroker(producer("127.0.0.1:1", request_timeout_ms=1000))
+        with pytest.raises(KafkaConnectionError, match=r"127\.0\.0\.1:1") as caught:
+            await broker.start()
+        assert isinstance(caught.value, cqrs.CQRSError)
+        assert caught.value.__cause__ is not None
+
+    async def test_unacknowledged_send_raises_publish_error(self, kafka_process: Any) -> None:
+        broker = kafka_broker.KafkaMessageBroker(
+            producer(kafka_process.bootstrap, request_timeout_ms=1000)
+        )
+        await broker.start()
+        try:
+            kafka_process.kill()
+            with pytest.raises(KafkaPublishError, match="did not acknowledge") as caught:
+                await broker.send_message(message("cqrs-test-gone"))
+            assert caught.value.topic == "cqrs-test-gone"
+            assert isinstance(caught.value.__cause__, Exception)
+        finally:
+            await broker.stop()
+
+
+class TestProducerSettings:
+    def test_idempotence_needs_acks_all(self) -> None:
+        with pytest.raises(cqrs.kafka.KafkaConfigurationError, match="acks='all'"):
+            KafkaProducer("localhost:9092", acks=1)
+
+    def test_empty_dsn_is_refused(self) -> None:
+        with pytest.raises(cqrs.kafka.KafkaConfigurationError, match="no Kafka bootstrap"):
+            KafkaProducer(" , ")
+
+    def test_several_servers_in_one_dsn(self) -> None:
+        assert KafkaProducer("h1:9092, h2:9092").bootstrap_servers == ["h1:9092", "h2:9092"]
