@@ -66,6 +66,7 @@ test: install ## The whole test suite in the dev environment
 coverage: install ## The whole suite under coverage.py; fails below [tool.coverage.report] fail_under (branch)
 	$(RUN) coverage erase
 	$(RUN) coverage run -m pytest
+	$(RUN) coverage combine --quiet
 	$(RUN) coverage report
 
 test-matrix: ## The suite on Python 3.10-3.13, under the default, debug and eager event loops
