@@ -80,3 +80,30 @@ class TestDemoBrokerSwitch:
         assert result.returncode == 0, result.stderr
         [record] = anyio.run(kafka.read, "orders", 1)
         assert json.loads(record.value)["payload"] == {"order_id": "ord-1", "amount": 99.99}
+
+
+class TestKafkaUrlErrors:
+    @pytest.mark.parametrize(
+        ("url", "message"),
+        [
+            ("kafka://", "no Kafka bootstrap server"),
+            ("kafka://h:9092?acks=some", "acks must be an integer"),
+            ("kafka://h:9092?enable_idempotence=perhaps", "must be true or false"),
+            ("kafka://h:9092?linger_ms=soon", "linger_ms must be an integer"),
+        ],
+    )
+    def test_bad_urls_say_what_is_wrong(self, url: str, message: str) -> None:
+        with pytest.raises(KafkaConfigurationError, match=message):
+            from_url(url)
+
+    def test_credentials_and_integer_options_are_read(self) -> None:
+        from cqrs.kafka.url import producer_from_url
+
+        producer = producer_from_url("kafka://app:s%40cret@h:9092?linger_ms=5&acks=all")
+        assert producer.bootstrap_servers == ["h:9092"]
+
+    def test_only_kafka_urls_make_kafka_producers(self) -> None:
+        from cqrs.kafka.url import producer_from_url
+
+        with pytest.raises(KafkaConfigurationError, match="expected a kafka:// URL"):
+            producer_from_url("memory://")
