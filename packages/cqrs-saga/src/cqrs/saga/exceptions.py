@@ -12,6 +12,7 @@ __all__ = [
     "SagaError",
     "SagaNotFoundError",
     "SagaStepTimeoutError",
+    "SagaStorageError",
 ]
 
 
@@ -41,3 +42,7 @@ class SagaDefinitionChanged(SagaError):
 
 class SagaStepTimeoutError(SagaError, TimeoutError):
     """A step's `act` ran longer than the step's declared `timeout`."""
+
+
+class SagaStorageError(SagaError):
+    """The saga storage's database refused or failed an operation (the cause is chained)."""
