@@ -11,6 +11,7 @@ servers. An unreachable server skips the test with the reason, unless
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import socket
@@ -92,17 +93,41 @@ class Database:
         return SqlAlchemySagaStorage(self.sessions, *self.tables)
 
 
-@pytest.fixture(params=BACKENDS)
-async def saga_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    url = server_url(request.param, tmp_path)
-    engine = new_engine(request.param, url)
+@contextlib.asynccontextmanager
+async def open_database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """Saga tables of their own on `backend`, dropped on exit."""
+    url = server_url(backend, tmp_path)
+    engine = new_engine(backend, url)
     metadata = MetaData()
     suffix = uuid.uuid4().hex[:12]
     tables = saga_tables(f"t_saga_exec_{suffix}", f"t_saga_log_{suffix}", metadata)
     await create_tables(engine, *tables)
-    yield Database(
-        request.param, url, engine, async_sessionmaker(engine, expire_on_commit=False), tables
-    )
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
-    await engine.dispose()
+    try:
+        yield Database(
+            backend, url, engine, async_sessionmaker(engine, expire_on_commit=False), tables
+        )
+    finally:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.drop_all)
+        await engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def saga_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    async with open_database(request.param, tmp_path) as database:
+        yield database
+
+
+@pytest.fixture(params=["sqlite-file", "postgresql", "mariadb"])
+async def shared_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Database]:
+    """A database that several engines (or processes) can open: no `:memory:`."""
+    async with open_database(request.param, tmp_path) as database:
+        yield database
+
+
+@pytest.fixture
+async def postgres_database(tmp_path: Path) -> AsyncIterator[Database]:
+    async with open_database("postgresql", tmp_path) as database:
+        yield database
