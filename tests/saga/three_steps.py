@@ -54,6 +54,7 @@ class Journal:
 class OrderContext(SagaContext):
     order_id: str
     fail_step: str = ""
+    stuck_compensation: str = ""  # a step whose compensate always fails
     done: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -72,6 +73,9 @@ class JournalStep(SagaStepHandler[OrderContext, str]):
 
     async def compensate(self, context: OrderContext) -> None:
         boundary(f"compensate:{self.name}")
+        if context.stuck_compensation == self.name:
+            self.journal.record(f"compensate {self.name} failed")
+            raise ConnectionError(f"cannot undo {self.name} of order {context.order_id}")
         self.journal.record(f"compensate {self.name}")
 
 
