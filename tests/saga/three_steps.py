@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from cqrs.container.default import DefaultContainer
 from cqrs.saga.models import SagaContext, SagaStatus
 from cqrs.saga.saga import Saga
 from cqrs.saga.step import SagaStepHandler, SagaStepResult
@@ -109,3 +110,15 @@ class KillingStorage(SqlAlchemySagaStorage):
     ) -> None:
         await super().complete_step(saga_id, step_name, context, current_version, status=status)
         boundary(f"after-commit:{step_name}")
+
+
+#: For `python -m cqrs.saga recover --sagas tests.saga.three_steps:SAGAS`.
+SAGAS = [ThreeSteps]
+JOURNAL_ENV = "CQRS_TEST_JOURNAL"
+
+
+def make_container() -> DefaultContainer:
+    """A container whose Journal writes to `$CQRS_TEST_JOURNAL` (`--container` of the CLI)."""
+    container = DefaultContainer()
+    container.bind_instance(Journal, Journal(Path(os.environ[JOURNAL_ENV])))
+    return container

@@ -6,6 +6,7 @@ from cqrs.exceptions import ConfigurationError, CQRSError
 
 __all__ = [
     "SagaAlreadyExistsError",
+    "SagaCommandLineError",
     "SagaConcurrencyError",
     "SagaDefinitionChanged",
     "SagaDefinitionError",
@@ -46,3 +47,7 @@ class SagaStepTimeoutError(SagaError, TimeoutError):
 
 class SagaStorageError(SagaError):
     """The saga storage's database refused or failed an operation (the cause is chained)."""
+
+
+class SagaCommandLineError(SagaError):
+    """`python -m cqrs.saga` was given an argument it cannot use (bad URL, import path, id)."""
