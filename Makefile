@@ -114,8 +114,9 @@ test-wheels: ## Build every wheel, check ownership, install them all, import eve
 bench: install ## Speed harness (DESIGN.md §7)
 	$(RUN) python bench/run.py
 
-demo: install ## Run the example application
+demo: install ## Run the example application, then a SQLite saga killed mid-run and recovered
 	$(RUN) python examples/demo.py
+	$(RUN) python examples/saga_sqlite_recovery.py
 
 check: lint typecheck coverage test-matrix test-core-only test-wheels ## Everything CI runs
 
