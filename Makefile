@@ -102,7 +102,9 @@ test-wheels: ## Build every wheel, check ownership, install them all, import eve
 	$(RUN) python scripts/check_wheels.py $(DIST)/*.whl
 	rm -rf $(WHEELS_VENV)
 	$(UV) venv --quiet $(WHEELS_VENV)
-	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python $(DIST)/*.whl
+	# cqrs-saga's SQL storage modules need its sqlalchemy extra to import.
+	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python --find-links $(DIST) \
+		$(DIST)/*.whl 'cqrs-saga[sqlalchemy]'
 	$(WHEELS_VENV)/bin/python scripts/import_all.py
 	$(WHEELS_VENV)/bin/python scripts/wheel_typing/usage.py >/dev/null
 	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python pyright==$(PYRIGHT_VERSION)
