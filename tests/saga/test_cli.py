@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,6 +136,53 @@ class TestRecover:
         status, _ = stored.cli("recover", "--once", "--sagas", "tests.saga.three_steps:NOPE")
         assert status == 2
         assert "has no attribute 'NOPE'" in capsys.readouterr().err
+
+
+class TestRecoverForever:
+    def test_it_recovers_and_stops_on_sigterm(self, stored: Stored) -> None:
+        executions, logs = stored.database.tables
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cqrs.saga",
+                "--url",
+                stored.database.url,
+                "--execution-table",
+                executions.name,
+                "--log-table",
+                logs.name,
+                "recover",
+                "--forever",
+                "--stale-after",
+                "0",
+                "--idle-sleep",
+                "3600",
+                "--sagas",
+                "tests.saga.three_steps:SAGAS",
+                "--container",
+                "tests.saga.three_steps:make_container",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None
+        try:
+            assert process.stdout.readline() == "recovering sagas until SIGINT or SIGTERM\n"
+            # The first pass recovers the saga: its last step's line is the handshake.
+            while not any(line.startswith("act C") for line in Journal(stored.journal).lines()):
+                assert process.poll() is None
+                time.sleep(0.01)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+            assert process.stdout.read() == "stopped\n"
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+        assert stored.cli("list", "--status", "running")[1] == ""
 
 
 class TestBadInput:

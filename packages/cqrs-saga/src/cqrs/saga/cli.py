@@ -173,7 +173,10 @@ async def _recover(storage: Any, args: argparse.Namespace, out: TextIO) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        # Announced once the handlers are in place: a supervisor may signal from now on.
+        print("recovering sagas until SIGINT or SIGTERM", file=out, flush=True)
         await worker.run(stop)
+        print("stopped", file=out, flush=True)
         return 0
     report = await worker.recover_once()
     for saga_id, status in report.finished.items():
