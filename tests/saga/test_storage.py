@@ -6,19 +6,19 @@ import pytest
 
 from cqrs.saga.storage.memory import MemorySagaStorage
 from cqrs.saga.storage.protocol import ISagaRecoveryStorage
-from cqrs.saga.testing import SagaStorageConformance
+from cqrs.saga.testing import SagaRecoveryStorageConformance
 
 from .conftest import Database
 
 
-class TestMemorySagaStorage(SagaStorageConformance):
+class TestMemorySagaStorage(SagaRecoveryStorageConformance):
     pytestmark = pytest.mark.anyio
 
     async def make_storage(self) -> ISagaRecoveryStorage:
         return MemorySagaStorage()
 
 
-class TestSqlAlchemySagaStorage(SagaStorageConformance):
+class TestSqlAlchemySagaStorage(SagaRecoveryStorageConformance):
     pytestmark = pytest.mark.anyio
 
     @pytest.fixture(autouse=True)

@@ -1,8 +1,11 @@
 """`SagaStorageConformance`: the behaviour every saga storage must have.
 
-Subclass it in a test module, mark it for anyio and implement `make_storage`::
+Subclass `SagaStorageConformance` (the `ISagaStorage` contract) or
+`SagaRecoveryStorageConformance` (that, plus the claims of `ISagaRecoveryStorage`
+that `SagaRecoveryWorker` needs) in a test module, mark it for anyio and
+implement `make_storage`::
 
-    class TestMemorySagaStorage(SagaStorageConformance):
+    class TestMemorySagaStorage(SagaRecoveryStorageConformance):
         pytestmark = pytest.mark.anyio
 
         async def make_storage(self) -> ISagaRecoveryStorage:
@@ -28,7 +31,7 @@ from cqrs.saga.exceptions import SagaAlreadyExistsError, SagaConcurrencyError, S
 from cqrs.saga.models import SagaAction, SagaStatus, SagaStepStatus
 from cqrs.saga.storage.protocol import RECOVERABLE, ISagaRecoveryStorage, ISagaStorage
 
-__all__ = ["SagaStorageConformance"]
+__all__ = ["SagaRecoveryStorageConformance", "SagaStorageConformance"]
 
 _HOUR = timedelta(hours=1)
 _ACT, _COMPENSATE = SagaAction.ACT, SagaAction.COMPENSATE
@@ -51,9 +54,9 @@ def _now() -> datetime:
 
 
 class SagaStorageConformance:
-    """Shared tests for saga storages; see the module docstring for how to use it."""
+    """Shared tests of the `ISagaStorage` contract; see the module docstring for how to use it."""
 
-    async def make_storage(self) -> ISagaRecoveryStorage:
+    async def make_storage(self) -> Any:
         """A new, empty storage (override it)."""
         raise NotImplementedError("implement make_storage() in the conformance subclass")
 
@@ -79,10 +82,9 @@ class SagaStorageConformance:
 
     # -- the ISagaStorage contract ---------------------------------------------------------
 
-    async def test_it_implements_the_protocols(self) -> None:
+    async def test_it_implements_the_protocol(self) -> None:
         storage = await self.make_storage()
         assert isinstance(storage, ISagaStorage)
-        assert isinstance(storage, ISagaRecoveryStorage)
 
     async def test_a_new_saga_is_running_at_version_1(self) -> None:
         storage = await self.make_storage()
@@ -203,7 +205,12 @@ class SagaStorageConformance:
             with _raises(SagaNotFoundError, "no saga with id"):
                 await call()
 
-    # -- the ISagaRecoveryStorage contract -------------------------------------------------
+
+class SagaRecoveryStorageConformance(SagaStorageConformance):
+    """The `ISagaStorage` tests plus those of `ISagaRecoveryStorage` (claims, listings)."""
+
+    async def test_it_implements_the_recovery_protocol(self) -> None:
+        assert isinstance(await self.make_storage(), ISagaRecoveryStorage)
 
     async def test_claims_take_failed_and_stale_sagas_only(self) -> None:
         storage = await self.make_storage()
