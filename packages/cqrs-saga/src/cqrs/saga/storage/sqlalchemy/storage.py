@@ -22,7 +22,7 @@ from cqrs.saga.models import SagaAction, SagaLogEntry, SagaStatus, SagaStepStatu
 from cqrs.saga.storage.protocol import RECOVERABLE, SagaClaim, SagaRecord
 from cqrs.saga.storage.sqlalchemy._rows import dumps, missing, record, rowcount
 from cqrs.saga.storage.sqlalchemy.claim import claim_sagas
-from cqrs.saga.storage.sqlalchemy.tables import saga_tables
+from cqrs.saga.storage.sqlalchemy.tables import SagaTables, saga_tables
 
 __all__ = ["SqlAlchemySagaStorage"]
 
@@ -57,10 +57,13 @@ class SqlAlchemySagaStorage:
         *,
         now: Callable[[], datetime] = _utc_now,
     ) -> None:
-        named = saga_tables(
-            None if isinstance(execution_table, Table) else execution_table,
-            None if isinstance(log_table, Table) else log_table,
-        )
+        if isinstance(execution_table, Table) and isinstance(log_table, Table):
+            named = SagaTables(execution_table, log_table)  # defines nothing in `metadata`
+        else:
+            named = saga_tables(
+                None if isinstance(execution_table, Table) else execution_table,
+                None if isinstance(log_table, Table) else log_table,
+            )
         self.executions: Table = (
             execution_table if isinstance(execution_table, Table) else named.executions
         )
