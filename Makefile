@@ -103,7 +103,9 @@ test-wheels: ## Build every wheel, check ownership, install them all, import eve
 	$(RUN) python scripts/check_wheels.py $(DIST)/*.whl
 	rm -rf $(WHEELS_VENV)
 	$(UV) venv --quiet $(WHEELS_VENV)
-	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python $(DIST)/*.whl
+	# cqrs-saga's SQL storage modules need its sqlalchemy extra to import.
+	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python --find-links $(DIST) \
+		$(DIST)/*.whl 'cqrs-saga[sqlalchemy]'
 	$(WHEELS_VENV)/bin/python scripts/import_all.py
 	$(WHEELS_VENV)/bin/python scripts/wheel_typing/usage.py >/dev/null
 	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python pyright==$(PYRIGHT_VERSION)
@@ -115,9 +117,10 @@ test-wheels: ## Build every wheel, check ownership, install them all, import eve
 bench: install ## Speed harness (DESIGN.md §7)
 	$(RUN) python bench/run.py
 
-demo: install ## Run the example application, then the outbox and inbox on SQLite
+demo: install ## Run the example application, the outbox and inbox on SQLite, a SQLite saga killed and recovered
 	$(RUN) python examples/demo.py
 	$(RUN) python examples/outbox_demo.py
+	$(RUN) python examples/saga_sqlite_recovery.py
 
 check: lint typecheck coverage test-matrix test-core-only test-wheels ## Everything CI runs
 

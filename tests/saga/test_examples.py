@@ -55,3 +55,16 @@ class TestExamples:
         assert out.startswith("sequenceDiagram\n")
         assert "\nclassDiagram\n" in out
         assert "ReserveInventoryStep ..> ReserveFromPartnerStep : fallback" in out
+
+    def test_sqlite_saga_killed_mid_run_is_recovered(self) -> None:
+        out = run_example("saga_sqlite_recovery.py")
+        assert "worker process ended by signal 9 (SIGKILL)" in out
+        assert "after the crash: running" in out
+        assert out.count("reserving stock for 42") == 1
+        assert out.count("charging card") == 1
+        assert "recovered: completed" in out
+        assert out.endswith(
+            "  ReserveStock - act - completed\n"
+            "  ChargeCard - act - completed\n"
+            "  ShipOrder - act - completed\n"
+        )

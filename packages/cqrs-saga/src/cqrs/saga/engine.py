@@ -222,17 +222,23 @@ class SagaRun:
                     )
                 # Its act ran: from here on a failure compensates this step too.
                 done.append(ran)
-                # One call for context and log entry; a crash before it re-runs the
-                # step on recovery (same idempotency key).
-                await storage.complete_step(saga_id, ran.name, context.to_dict(), self._version)
+                # One call (one commit) for context, log entry and, after the last
+                # step, the COMPLETED status; a crash before it re-runs the step on
+                # recovery (same idempotency key).
+                last = len(done) == len(positions)
+                await storage.complete_step(
+                    saga_id,
+                    ran.name,
+                    context.to_dict(),
+                    self._version,
+                    status=SagaStatus.COMPLETED if last else None,
+                )
                 self._version += 1
                 if events:
                     await engine._emit(events)
             except Exception:
                 await engine._compensator.compensate(saga_id, context, done)
                 raise
-            if len(done) == len(positions):
-                await storage.update_status(saga_id, SagaStatus.COMPLETED)
         except BaseException:
             self._closed = True
             raise

@@ -6,12 +6,14 @@ from cqrs.exceptions import ConfigurationError, CQRSError
 
 __all__ = [
     "SagaAlreadyExistsError",
+    "SagaCommandLineError",
     "SagaConcurrencyError",
     "SagaDefinitionChanged",
     "SagaDefinitionError",
     "SagaError",
     "SagaNotFoundError",
     "SagaStepTimeoutError",
+    "SagaStorageError",
 ]
 
 
@@ -41,3 +43,11 @@ class SagaDefinitionChanged(SagaError):
 
 class SagaStepTimeoutError(SagaError, TimeoutError):
     """A step's `act` ran longer than the step's declared `timeout`."""
+
+
+class SagaStorageError(SagaError):
+    """The saga storage's database refused or failed an operation (the cause is chained)."""
+
+
+class SagaCommandLineError(SagaError):
+    """`python -m cqrs.saga` was given an argument it cannot use (bad URL, import path, id)."""

@@ -61,3 +61,9 @@ async def recover_saga(
     from_dict = getattr(context_builder, "from_dict", None)
     context = from_dict(**data) if from_dict is not None else context_builder(**data)
     return await engine.resume(saga_id, context)
+
+
+# The worker lives in its own module (it builds a SagaMediator); it is documented here.
+from cqrs.saga.worker import RecoveryReport, SagaRecoveryWorker  # noqa: E402
+
+__all__ += ["RecoveryReport", "SagaRecoveryWorker"]

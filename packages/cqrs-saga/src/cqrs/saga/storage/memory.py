@@ -14,7 +14,7 @@ from cqrs.saga.exceptions import (
     SagaNotFoundError,
 )
 from cqrs.saga.models import SagaAction, SagaLogEntry, SagaStatus, SagaStepStatus
-from cqrs.saga.storage.protocol import RECOVERABLE, SagaRecord
+from cqrs.saga.storage.protocol import RECOVERABLE, SagaClaim, SagaRecord
 
 __all__ = ["MemorySagaStorage"]
 
@@ -22,15 +22,18 @@ __all__ = ["MemorySagaStorage"]
 # only, so the garbage collector stops tracking the entries of a long history.
 _Entry = tuple[str, str, str, str, float]
 _ACT_COMPLETED = (SagaAction.ACT.value, SagaStepStatus.COMPLETED.value)
+_IN_PROGRESS = frozenset({SagaStatus.RUNNING, SagaStatus.COMPENSATING})
 
 
 class _Saga:
     # Mutable and slotted: the engine updates a saga several times per step, and
     # rebuilding a frozen record each time would cost more than the step itself.
     __slots__ = (
+        "attempts",
         "context",
         "created",
         "fingerprint",
+        "lease",
         "log",
         "name",
         "saga_id",
@@ -50,6 +53,8 @@ class _Saga:
         self.version = 1
         self.created = self.updated = time.time()
         self.log: list[_Entry] = []
+        self.attempts = 0
+        self.lease = 0.0  # time.time() until which a recovery worker holds the saga
 
 
 def _at(timestamp: float) -> datetime.datetime:
@@ -103,11 +108,15 @@ class MemorySagaStorage:
         step_name: str,
         context: dict[str, Any],
         current_version: int | None = None,
+        *,
+        status: SagaStatus | None = None,
     ) -> None:
-        """Replace the context (version checked) and log `act/completed`, together."""
+        """Replace the context (version checked), log `act/completed`, set `status`: together."""
         saga = self._sagas.get(saga_id.int) or self._missing(saga_id)
         if current_version is not None and saga.version != current_version:
             raise self._conflict(saga_id, saga, current_version)
+        if status is not None:
+            saga.status = SagaStatus(status)
         saga.context = context
         saga.version += 1
         saga.updated = now = time.time()
@@ -139,9 +148,12 @@ class MemorySagaStorage:
 
     async def load_saga(self, saga_id: uuid.UUID) -> SagaRecord:
         """The whole stored record of the saga (a copy)."""
-        saga = self._get(saga_id)
+        return self._record(self._get(saga_id))
+
+    @staticmethod
+    def _record(saga: _Saga) -> SagaRecord:
         return SagaRecord(
-            saga_id=saga_id,
+            saga_id=saga.saga_id,
             name=saga.name,
             fingerprint=saga.fingerprint,
             status=saga.status,
@@ -149,6 +161,7 @@ class MemorySagaStorage:
             version=saga.version,
             created_at=_at(saga.created),
             updated_at=_at(saga.updated),
+            recovery_attempts=saga.attempts,
         )
 
     async def get_step_history(self, saga_id: uuid.UUID) -> list[SagaLogEntry]:
@@ -173,6 +186,57 @@ class MemorySagaStorage:
             key=lambda pair: pair[0],
         )
         return [saga_id for _, saga_id in candidates[:limit]]
+
+    async def claim_for_recovery(
+        self,
+        limit: int,
+        *,
+        now: datetime.datetime,
+        stale_before: datetime.datetime,
+        lease_until: datetime.datetime,
+        max_attempts: int,
+        saga_names: frozenset[str] | None = None,
+    ) -> list[SagaClaim]:
+        """Lease up to `limit` sagas that need recovery (see `ISagaRecoveryStorage`)."""
+        now_ts, stale_ts = now.timestamp(), stale_before.timestamp()
+        # No await between choosing and leasing: one event loop, so no other claim interleaves.
+        due = sorted(
+            (
+                saga
+                for saga in self._sagas.values()
+                if saga.lease <= now_ts
+                and saga.attempts < max_attempts
+                and (saga_names is None or saga.name in saga_names)
+                and (
+                    saga.status is SagaStatus.FAILED
+                    or (saga.status in _IN_PROGRESS and saga.updated <= stale_ts)
+                )
+            ),
+            key=lambda saga: saga.updated,
+        )[: max(limit, 0)]
+        for saga in due:
+            saga.lease = lease_until.timestamp()
+            saga.attempts += 1
+        return [SagaClaim(saga.saga_id, saga.name, saga.attempts) for saga in due]
+
+    async def list_sagas(
+        self,
+        *,
+        statuses: frozenset[SagaStatus] | None = None,
+        min_recovery_attempts: int = 0,
+        limit: int = 100,
+    ) -> list[SagaRecord]:
+        """Stored sagas of `statuses` (all when None), least recently updated first."""
+        chosen = sorted(
+            (
+                saga
+                for saga in self._sagas.values()
+                if (statuses is None or saga.status in statuses)
+                and saga.attempts >= min_recovery_attempts
+            ),
+            key=lambda saga: saga.updated,
+        )
+        return [self._record(saga) for saga in chosen[: max(limit, 0)]]
 
     def _get(self, saga_id: uuid.UUID) -> _Saga:
         return self._sagas.get(saga_id.int) or self._missing(saga_id)
