@@ -397,3 +397,86 @@ class TestChainTurns:
         ledger.release.set()
         await asyncio.gather(first, second)
         assert ledger.placed == ["first", "second"]
+
+
+class Refund(cqrs.Request[str]):
+    order_id: str
+
+
+class EmittingThenFailing(cqrs.RequestHandler[Refund, str]):
+    def __init__(self) -> None:
+        self._events: list[cqrs.IEvent] = []
+
+    @property
+    def events(self) -> list[cqrs.IEvent]:
+        return self._events
+
+    async def handle(self, request: Refund) -> str:
+        self._events.append(OrderPlaced(order_id=f"primary {request.order_id}"))
+        raise ConnectionError("primary down")
+
+
+class EmittingFallback(cqrs.RequestHandler[Refund, str]):
+    def __init__(self) -> None:
+        self._events: list[cqrs.IEvent] = []
+
+    @property
+    def events(self) -> list[cqrs.IEvent]:
+        return self._events
+
+    async def handle(self, request: Refund) -> str:
+        self._events.append(OrderPlaced(order_id=f"fallback {request.order_id}"))
+        return "refunded later"
+
+
+class RefundLink(cqrs.CORRequestHandler[Refund, str]):
+    """A singleton link that records its event, then fails for a "bad" order."""
+
+    def __init__(self) -> None:
+        self._events: list[cqrs.IEvent] = []
+
+    @property
+    def events(self) -> list[cqrs.IEvent]:
+        return self._events
+
+    async def handle(self, request: Refund) -> str:
+        self._events.append(OrderPlaced(order_id=f"link {request.order_id}"))
+        if request.order_id == "bad":
+            raise ConnectionError("link down")
+        return "refunded"
+
+
+class TestFailedWorkInFallbacksAndChains:
+    def mediator(self, ledger: Ledger, binding: object) -> cqrs.RequestMediator:
+        container = DefaultContainer()
+        container.bind_instance(Ledger, ledger)
+        for handler in (EmittingThenFailing, EmittingFallback, RefundLink):
+            container.bind(handler, handler, singleton=True)
+        return bootstrap.bootstrap(
+            di_container=container,
+            commands_mapper=lambda m: m.bind(Refund, binding),  # type: ignore[call-overload]
+            domain_events_mapper=lambda m: m.bind(OrderPlaced, OnOrderPlaced),
+        )
+
+    @pytest.mark.parametrize("with_breaker", [False, True])
+    async def test_only_the_fallbacks_events_are_processed(self, with_breaker: bool) -> None:
+        from cqrs.testing import FakeCircuitBreaker
+
+        ledger = Ledger()
+        binding = cqrs.RequestHandlerFallback(
+            primary=EmittingThenFailing,
+            fallback=EmittingFallback,
+            circuit_breaker=FakeCircuitBreaker() if with_breaker else None,
+        )
+        mediator = self.mediator(ledger, binding)
+        assert await mediator.send(Refund(order_id="r1")) == "refunded later"
+        assert await mediator.send(Refund(order_id="r2")) == "refunded later"
+        assert ledger.placed == ["fallback r1", "fallback r2"]
+
+    async def test_a_failed_chain_emits_nothing_later(self) -> None:
+        ledger = Ledger()
+        mediator = self.mediator(ledger, [RefundLink])
+        with pytest.raises(ConnectionError):
+            await mediator.send(Refund(order_id="bad"))
+        assert await mediator.send(Refund(order_id="good")) == "refunded"
+        assert ledger.placed == ["link good"]
