@@ -69,7 +69,7 @@ class TestTypedInputs:
             x: int
 
             @classmethod
-            def from_dict(cls, **data: object) -> Inner:  # type: ignore[override]
+            def from_dict(cls, **data: object) -> Inner:
                 raise ValueError("x" * 5000)
 
         class Outer(cqrs.Response):
