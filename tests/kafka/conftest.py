@@ -250,3 +250,28 @@ def import_file(monkeypatch: pytest.MonkeyPatch) -> Any:
         return module
 
     return load
+
+
+# aiokafka's consumer group coordinator does not start under
+# `asyncio.eager_task_factory`: it runs a task that reads `self._closing` before the
+# constructor has set it (AttributeError: 'GroupCoordinator' object has no attribute
+# '_closing'; seen with a bare AIOKafkaConsumer and group_id). The producer side works.
+# Under CQRS_TEST_LOOP=eager the tests that join a consumer group are skipped with
+# that reason; every other loop mode of `make test-matrix` runs them.
+_CONSUMER_GROUP_MODULES = ("test_consumer.py", "test_faults.py", "test_examples.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("CQRS_TEST_LOOP", "").strip().lower() != "eager":
+        return
+    skip = pytest.mark.skip(
+        reason="aiokafka's consumer group coordinator fails under asyncio.eager_task_factory "
+        "(AttributeError: 'GroupCoordinator' object has no attribute '_closing')"
+    )
+    for item in items:
+        path = item.path
+        in_kafka = path.parent.name == "kafka" and path.parent.parent.name == "tests"
+        if in_kafka and (
+            path.name in _CONSUMER_GROUP_MODULES or "TestProtobufExample" in item.nodeid
+        ):
+            item.add_marker(skip)
