@@ -58,16 +58,22 @@ def connect(path: str) -> sqlite3.Connection:
 
 
 def build(
-    bootstrap_servers: str, topic: str, group: str, path: str, block_at: int | None
+    bootstrap_servers: str,
+    topic: str,
+    group: str,
+    path: str,
+    block_at: int | None,
+    connection: sqlite3.Connection | None = None,
 ) -> KafkaEventConsumer:
-    connection = connect(path)
+    """The consumer; in-process callers pass (and close) their own `connection`."""
+    db = connection if connection is not None else connect(path)
 
     class Apply(cqrs.EventHandler[Numbered]):
         async def handle(self, event: Numbered) -> None:
             if event.payload.n == block_at:
                 print(f"blocked {event.payload.n}", flush=True)
                 await asyncio.Event().wait()  # until the process is killed
-            connection.execute("INSERT INTO effects VALUES (?)", (event.payload.n,))
+            db.execute("INSERT INTO effects VALUES (?)", (event.payload.n,))
 
     mediator = bootstrap.bootstrap(events_mapper=lambda m: m.bind(Numbered, Apply))
     return KafkaEventConsumer(
@@ -76,7 +82,7 @@ def build(
         group,
         mediator,
         event_types=[Numbered],
-        inbox=lambda: SqliteInbox(connection),
+        inbox=lambda: SqliteInbox(db),
         producer_options={"enable_idempotence": False},
         # A killed member leaves the group when its session expires: keep that short.
         consumer_options={"session_timeout_ms": 6000, "heartbeat_interval_ms": 500},

@@ -9,6 +9,7 @@ by the relay, whatever the broker keeps.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import uuid
@@ -147,15 +148,16 @@ class TestConsumerKilledMidBatch:
             first.kill()
             first.wait()
             first.stdout.close()  # type: ignore[union-attr]
-        connection = inbox_consumer.connect(db)
-        assert sorted(n for (n,) in connection.execute("SELECT n FROM effects")) == [0, 1, 2]
-        second = inbox_consumer.build(kafka.bootstrap, topic, group, db, None)
-        stop = asyncio.Event()
-        task = asyncio.create_task(second.run(stop))
-        try:
-            await until(lambda: sum(second.counts.values()) == 6, timeout=60, what="6 settled")
-        finally:
-            stop.set()
-            await task
-        assert second.counts[Outcome.DUPLICATE] == 3  # 0..2 came again; the inbox knew them
-        assert sorted(n for (n,) in connection.execute("SELECT n FROM effects")) == list(range(6))
+        with contextlib.closing(inbox_consumer.connect(db)) as connection:
+            assert sorted(n for (n,) in connection.execute("SELECT n FROM effects")) == [0, 1, 2]
+            second = inbox_consumer.build(kafka.bootstrap, topic, group, db, None, connection)
+            stop = asyncio.Event()
+            task = asyncio.create_task(second.run(stop))
+            try:
+                await until(lambda: sum(second.counts.values()) == 6, timeout=60, what="6 settled")
+            finally:
+                stop.set()
+                await task
+            assert second.counts[Outcome.DUPLICATE] == 3  # 0..2 came again; the inbox knew them
+            effects = sorted(n for (n,) in connection.execute("SELECT n FROM effects"))
+            assert effects == list(range(6))
