@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sys
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
@@ -71,13 +72,12 @@ class _Gate:
         if waiter is not None and self.running <= self.target and not waiter.done():
             waiter.set_result(None)
 
-    def reaped(self, task: asyncio.Task[None]) -> None:
-        """Done-callback of a task that had not started when spawned.
+    def reaped(self, index: int, task: asyncio.Task[None]) -> None:
+        """Done-callback of the lazily started task `index`.
 
         A task cancelled before its first step never runs its body, so it cannot
         report its end itself: account for it here.
         """
-        index = self.tasks.index(task)  # lazily started tasks are listed in both, in order
         if not self.ran[index]:
             if not self.closing:
                 self.on_cancelled(self.jobs[index], *self.args)
@@ -153,7 +153,7 @@ async def run_concurrently(
             gate.ran.append(False)
             task = loop.create_task(_tracked(gate, run, job, index))
             gate.tasks.append(task)
-            task.add_done_callback(gate.reaped)
+            task.add_done_callback(functools.partial(gate.reaped, index))
         if gate.running:
             await gate.wait(0)
     except BaseException:
