@@ -40,7 +40,7 @@ PYRIGHT_VERSION := 1.1.414
 MATRIX := 3.10:default,debug 3.11:default,debug 3.12:default,eager 3.13:debug,eager
 PYENV_ROOT ?= $(HOME)/.pyenv
 
-.PHONY: help install lint format typecheck test coverage test-matrix test-core-only test-wheels bench demo check clean
+.PHONY: help install lint format typecheck test coverage test-matrix test-core-only test-wheels bench demo docs check clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -122,9 +122,14 @@ demo: install ## Run the example application, the outbox and inbox on SQLite, a 
 	$(RUN) python examples/outbox_demo.py
 	$(RUN) python examples/saga_sqlite_recovery.py
 
-check: lint typecheck coverage test-matrix test-core-only test-wheels ## Everything CI runs
+# Offline-safe: the diagrams and the exception tree are generated from the code by
+# scripts/docs_hooks.py; nothing is fetched at build time.
+docs: install ## Build the documentation site into site/ (mkdocs --strict: no broken link or reference)
+	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict
+
+check: lint typecheck coverage test-matrix test-core-only test-wheels docs ## Everything CI runs
 
 clean: ## Remove build outputs, the isolation venvs and tool caches (keeps .venv)
-	rm -rf $(DIST) build $(CORE_VENV) $(WHEELS_VENV) .venv-py3* .pytest_cache .mypy_cache .ruff_cache \
+	rm -rf $(DIST) build site $(CORE_VENV) $(WHEELS_VENV) .venv-py3* .pytest_cache .mypy_cache .ruff_cache \
 		.coverage
 	find . -path ./.venv -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

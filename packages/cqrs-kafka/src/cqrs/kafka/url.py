@@ -1,7 +1,7 @@
 """`kafka://` URLs for `cqrs.message_brokers.from_url` (registered as an entry point).
 
-kafka://host:port[,host:port][?acks=all&enable_idempotence=false&client_id=app]
-kafka://user:password@host:port?security_protocol=SASL_SSL&sasl_mechanism=SCRAM-SHA-512
+- `kafka://host:port[,host:port][?acks=all&enable_idempotence=false&client_id=app]`
+- `kafka://user:password@host:port?security_protocol=SASL_SSL&sasl_mechanism=SCRAM-SHA-512`
 """
 
 from __future__ import annotations
