@@ -5,7 +5,7 @@
 The event is published by `KafkaMessageBroker`; FastStream's Kafka subscriber
 turns each record value into a `NotificationEvent[HelloWorldPayload]` with
 `value_deserializer=JsonDeserializer(..., raise_on_error=False)` (a bad record
-becomes a `DeserializeError` value instead of crashing the subscriber), and the
+becomes a `DeserializeJsonError` value instead of crashing the subscriber), and the
 handler hands the event to an `EventMediator`, acknowledging it afterwards.
 In an application, run `app` with the `faststream run` command instead of `main()`.
 """
@@ -22,7 +22,7 @@ from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 import cqrs
-from cqrs.deserializers import DeserializeError, JsonDeserializer
+from cqrs.deserializers import DeserializeJsonError, JsonDeserializer
 from cqrs.events import bootstrap
 from cqrs.events.processor import notification_message
 from cqrs.kafka import KafkaMessageBroker, KafkaProducer
@@ -72,11 +72,11 @@ async def decoder(msg: KafkaMessage, original: Any) -> Any:
     decoder=decoder,
 )
 async def hello_world_event_handler(
-    body: Any,  # NotificationEvent[HelloWorldPayload] | DeserializeError, checked below
+    body: Any,  # NotificationEvent[HelloWorldPayload] | DeserializeJsonError, checked below
     msg: KafkaMessage,
     mediator: cqrs.EventMediator = faststream.Depends(mediator_factory),  # noqa: B008
 ) -> None:
-    if isinstance(body, DeserializeError):
+    if isinstance(body, DeserializeJsonError):
         print(f"skipped    -> {body}")
     else:
         await mediator.send(body)
