@@ -43,7 +43,7 @@ CLASSIFIERS = [
 ]
 
 
-def _metadata(dist: str, version: str = "0.1.0", **fields: str | list[str] | None) -> str:
+def _metadata(dist: str, version: str = "0.1.0", /, **fields: str | list[str] | None) -> str:
     """A complete METADATA; a keyword replaces a field (a list repeats it, None drops it)."""
     headers: dict[str, str | list[str] | None] = {
         "Metadata-Version": "2.4",
@@ -364,7 +364,7 @@ class TestLockstep:
             tmp_path,
             "cqrs_kafka",
             ["cqrs/kafka/__init__.py", "cqrs/kafka/py.typed"],
-            _metadata("cqrs_kafka", version="0.1.0"),
+            _metadata("cqrs_kafka", "0.1.0"),
         )
         saga = _wheel(tmp_path, "cqrs_saga", list(self.SAGA), _metadata("cqrs_saga", "0.2.0"))
         done = _check(core, kafka, saga)
