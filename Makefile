@@ -162,7 +162,7 @@ test-wheels: ## Build wheels and sdists, guard them, install every extra combina
 
 bump-version: ## Move every distribution to VERSION=X.Y.Z in lockstep, then relock
 	@test -n "$(VERSION)" || { echo "usage: make bump-version VERSION=X.Y.Z" >&2; exit 2; }
-	$(UV) run --frozen --no-sync python scripts/lockstep.py bump $(VERSION)
+	$(RUN) python scripts/lockstep.py bump $(VERSION)
 	$(UV) lock
 
 bench: install ## Speed harness (DESIGN.md §7)

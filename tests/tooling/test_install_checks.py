@@ -7,6 +7,7 @@ from an install of the built wheels.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import subprocess
 import sys
@@ -19,6 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 IMPORT_ALL = REPO / "scripts" / "import_all.py"
 RUN_TOUR = REPO / "scripts" / "run_tour.py"
 ALL = "cqrs-core,cqrs-pydantic,cqrs-kafka,cqrs-outbox-sqlalchemy,cqrs-saga,cqrs-breaker"
+#: The one version of every distribution (lockstep), as the installed metadata says.
+VERSION = importlib.metadata.version("cqrs-core")
 
 
 def _run(script: Path, *args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -37,7 +40,7 @@ class TestImportAll:
         done = _run(IMPORT_ALL, "--expect", ALL, "--modules", "pydantic,aiokafka,redis")
         assert done.returncode == 0, done.stderr
         assert "skip" not in done.stdout
-        assert "cqrs-saga 0.1.0" in done.stdout
+        assert f"cqrs-saga {VERSION}" in done.stdout
 
     def test_another_set_of_distributions_fails(self) -> None:
         done = _run(IMPORT_ALL, "--expect", "cqrs-core,cqrs-saga")
@@ -52,15 +55,16 @@ class TestImportAll:
     def test_distributions_not_built_in_the_wheel_directory_fail(self, tmp_path: Path) -> None:
         done = _run(IMPORT_ALL, "--wheels", str(tmp_path))
         assert done.returncode == 1
-        assert f"cqrs-core 0.1.0 is installed but not built in {tmp_path}" in done.stderr
+        assert f"cqrs-core {VERSION} is installed but not built in {tmp_path}" in done.stderr
 
     def test_an_editable_install_is_not_the_built_wheel(self, tmp_path: Path) -> None:
         # A wheel of the same name and version whose files differ from what is installed.
-        with zipfile.ZipFile(tmp_path / "cqrs_core-0.1.0-py3-none-any.whl", "w") as wheel:
+        with zipfile.ZipFile(tmp_path / f"cqrs_core-{VERSION}-py3-none-any.whl", "w") as wheel:
             wheel.writestr("cqrs/__init__.py", "")
         done = _run(IMPORT_ALL, "--wheels", str(tmp_path))
         assert done.returncode == 1
-        assert "cqrs-core 0.1.0 is not the wheel cqrs_core-0.1.0-py3-none-any.whl" in done.stderr
+        wheel_name = f"cqrs_core-{VERSION}-py3-none-any.whl"
+        assert f"cqrs-core {VERSION} is not the wheel {wheel_name}" in done.stderr
 
 
 class TestRunTour:
