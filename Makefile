@@ -40,7 +40,7 @@ PYRIGHT_VERSION := 1.1.414
 MATRIX := 3.10:default,debug 3.11:default,debug 3.12:default,eager 3.13:debug,eager
 PYENV_ROOT ?= $(HOME)/.pyenv
 
-.PHONY: help install lint format typecheck test coverage test-matrix test-core-only test-wheels bench demo docs check clean
+.PHONY: help install lint format typecheck test coverage test-matrix test-core-only test-wheels bump-version bench demo docs check clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -97,22 +97,73 @@ test-core-only: ## tests/core against cqrs-core installed alone in .venv-core
 		--constraint $(CORE_VENV)/constraints.txt ./$(CORE_PKG) pytest anyio
 	$(CORE_VENV)/bin/python -m pytest tests/core
 
-test-wheels: ## Build every wheel, check ownership, install them all, import everything, pyright strict
+# The installs a user picks, one fresh venv each, from the built wheels:
+# EXTRA|cqrs distributions it must bring, exactly|third-party modules it must bring
+# (an empty EXTRA is cqrs-core alone). `all` is WHEELS_VENV, checked further below.
+WHEEL_COMBOS := \
+	'|cqrs-core|' \
+	'pydantic|cqrs-core,cqrs-pydantic|pydantic' \
+	'kafka|cqrs-core,cqrs-kafka|aiokafka' \
+	'kafka-protobuf|cqrs-core,cqrs-kafka|aiokafka,google.protobuf' \
+	'outbox-sqlalchemy|cqrs-core,cqrs-outbox-sqlalchemy|sqlalchemy' \
+	'outbox-postgres|cqrs-core,cqrs-outbox-sqlalchemy|sqlalchemy,asyncpg' \
+	'outbox-mysql|cqrs-core,cqrs-outbox-sqlalchemy|sqlalchemy,asyncmy' \
+	'outbox-sqlite|cqrs-core,cqrs-outbox-sqlalchemy|sqlalchemy,aiosqlite' \
+	'saga|cqrs-core,cqrs-saga|' \
+	'saga-postgres|cqrs-core,cqrs-saga|sqlalchemy,asyncpg' \
+	'saga-mysql|cqrs-core,cqrs-saga|sqlalchemy,asyncmy' \
+	'saga-sqlite|cqrs-core,cqrs-saga|sqlalchemy,aiosqlite' \
+	'breaker|cqrs-core,cqrs-breaker|aiobreaker' \
+	'breaker-redis|cqrs-core,cqrs-breaker|aiobreaker,redis' \
+	'dependency-injector|cqrs-core|dependency_injector' \
+	'di|cqrs-core|di'
+ALL_DISTS := cqrs-core,cqrs-pydantic,cqrs-kafka,cqrs-outbox-sqlalchemy,cqrs-saga,cqrs-breaker
+ALL_MODULES := pydantic,aiokafka,google.protobuf,sqlalchemy,asyncpg,asyncmy,aiosqlite,aiobreaker,redis,dependency_injector,di
+COMBO_VENV := .venv-combo
+# Our distributions come from $(DIST) only (import_all.py --wheels compares every
+# installed file with the built wheel); their cache entries are refreshed because a
+# rebuild keeps the version. Third-party ones come from the index or uv's cache.
+WHEEL_INSTALL = $(UV) pip install --quiet --find-links $(DIST) \
+	$(foreach dist,$(subst $(comma), ,$(ALL_DISTS)),--refresh-package $(dist))
+comma := ,
+
+test-wheels: ## Build wheels and sdists, guard them, install every extra combination from them, import everything, run the tour, pyright strict
+	$(RUN) python scripts/lockstep.py
 	rm -rf $(DIST)
 	$(UV) build --all-packages --quiet -o $(DIST)/
-	$(RUN) python scripts/check_wheels.py $(DIST)/*.whl
+	$(RUN) python scripts/check_wheels.py $(DIST)/*.whl $(DIST)/*.tar.gz
+	@set -euo pipefail; \
+	for combo in $(WHEEL_COMBOS); do \
+		IFS='|' read -r extra dists modules <<< "$$combo"; \
+		requirement=cqrs-core$${extra:+[$$extra]}; \
+		echo "== $$requirement"; \
+		rm -rf $(COMBO_VENV); \
+		$(UV) venv --quiet $(COMBO_VENV); \
+		$(WHEEL_INSTALL) --python $(COMBO_VENV)/bin/python "$$requirement"; \
+		$(COMBO_VENV)/bin/python scripts/import_all.py --wheels $(DIST) \
+			--expect "$$dists" --modules "$$modules"; \
+	done; \
+	rm -rf $(COMBO_VENV)
+	@echo "== cqrs-core[all]"
 	rm -rf $(WHEELS_VENV)
 	$(UV) venv --quiet $(WHEELS_VENV)
-	# cqrs-saga's SQL storage modules need its sqlalchemy extra to import.
-	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python --find-links $(DIST) \
-		$(DIST)/*.whl 'cqrs-saga[sqlalchemy]'
-	$(WHEELS_VENV)/bin/python scripts/import_all.py
+	$(WHEEL_INSTALL) --python $(WHEELS_VENV)/bin/python 'cqrs-core[all]'
+	$(WHEELS_VENV)/bin/python scripts/import_all.py --wheels $(DIST) \
+		--expect $(ALL_DISTS) --modules $(ALL_MODULES)
+	# The tour from a directory outside the checkout, isolated: the installed wheels only.
+	tour=$$(mktemp -d) && trap 'rm -rf "$$tour"' EXIT && cd "$$tour" && \
+		$(abspath $(WHEELS_VENV))/bin/python -I $(CURDIR)/scripts/run_tour.py $(CURDIR)
 	$(WHEELS_VENV)/bin/python scripts/wheel_typing/usage.py >/dev/null
 	$(UV) pip install --quiet --python $(WHEELS_VENV)/bin/python pyright==$(PYRIGHT_VERSION)
 	VIRTUAL_ENV=$(abspath $(WHEELS_VENV)) PATH="$(abspath $(WHEELS_VENV))/bin:$$PATH" \
 		pyright -p scripts/wheel_typing
 	VIRTUAL_ENV=$(abspath $(WHEELS_VENV)) PATH="$(abspath $(WHEELS_VENV))/bin:$$PATH" \
 		pyright --verifytypes cqrs --ignoreexternal | grep -E "Type completeness score|error:"
+
+bump-version: ## Move every distribution to VERSION=X.Y.Z in lockstep, then relock
+	@test -n "$(VERSION)" || { echo "usage: make bump-version VERSION=X.Y.Z" >&2; exit 2; }
+	$(RUN) python scripts/lockstep.py bump $(VERSION)
+	$(UV) lock
 
 bench: install ## Speed harness (DESIGN.md §7)
 	$(RUN) python bench/run.py
@@ -130,6 +181,6 @@ docs: install ## Build the documentation site into site/ (mkdocs --strict: no br
 check: lint typecheck coverage test-matrix test-core-only test-wheels docs ## Everything CI runs
 
 clean: ## Remove build outputs, the isolation venvs and tool caches (keeps .venv)
-	rm -rf $(DIST) build site $(CORE_VENV) $(WHEELS_VENV) .venv-py3* .pytest_cache .mypy_cache .ruff_cache \
+	rm -rf $(DIST) build site $(CORE_VENV) $(WHEELS_VENV) $(COMBO_VENV) .venv-py3* .pytest_cache .mypy_cache .ruff_cache \
 		.coverage
 	find . -path ./.venv -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -14,20 +14,32 @@ wheels and fails when:
 - any wheel ships an `__init__` in a namespace directory (one only extras write into);
 - a wheel's own top package (a package it ships directly inside an extension point
   or a namespace directory, such as `cqrs/breaker/`) lacks a `py.typed` marker: type
-  checkers would treat that distribution as untyped when it is installed alone.
+  checkers would treat that distribution as untyped when it is installed alone;
+- a wheel's metadata is incomplete (summary, Markdown readme, `License-Expression: MIT`
+  with the LICENSE file, keywords, `Requires-Python`, the classifiers of
+  `REQUIRED_CLASSIFIERS`, the project URLs of `REQUIRED_URLS`, the same everywhere),
+  or carries a `License ::` classifier (PEP 639 replaced them with the expression);
+- the distributions are not in lockstep: another version, or a requirement on a
+  cqrs distribution that does not pin exactly that version;
+- an sdist (`*.tar.gz`, optional) lacks its README, LICENSE, pyproject.toml or
+  sources, or ships anything else (tests, caches, build output).
 
-    python scripts/check_wheels.py dist/*.whl
+    python scripts/check_wheels.py dist/*.whl dist/*.tar.gz
 
 Exit status: 0 all good, 1 violations (one line each), 2 bad arguments.
 """
 
 from __future__ import annotations
 
+import re
 import sys
+import tarfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import Parser
 from pathlib import Path, PurePosixPath
 
 # --- the rules, as data --------------------------------------------------------
@@ -54,6 +66,40 @@ INIT_FILES = frozenset({"__init__.py", "__init__.pyi"})
 MODULE_SUFFIXES = (".py", ".pyi", ".so", ".pyd")
 #: The PEP 561 marker every distribution's own top package ships.
 TYPED_MARKER = "py.typed"
+#: Every distribution's license, as a PEP 639 expression, and the file that carries it.
+LICENSE_EXPRESSION = "MIT"
+LICENSE_FILE = "LICENSE"
+#: Metadata fields every wheel fills in (the readme is the message body).
+REQUIRED_FIELDS = ("Summary", "Requires-Python", "Keywords", "Author")
+README_CONTENT_TYPE = "text/markdown"
+#: Classifiers every distribution carries.
+REQUIRED_CLASSIFIERS = frozenset(
+    {
+        "Framework :: AsyncIO",
+        "Typing :: Typed",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+    }
+)
+#: Classifier prefixes of which every distribution carries one, and the forbidden one.
+REQUIRED_CLASSIFIER_PREFIXES = ("Development Status :: ",)
+FORBIDDEN_CLASSIFIER_PREFIX = "License :: "
+#: Project-URL labels every distribution lists (with the same URL everywhere).
+REQUIRED_URLS = ("Homepage", "Documentation", "Repository", "Changelog", "Issues")
+#: What an sdist holds besides its sources under `src/cqrs/` (`.gitignore` is
+#: hatchling's copy of the exclusions, for wheels built from the sdist).
+SDIST_REQUIRED = frozenset({"PKG-INFO", "pyproject.toml", "README.md", LICENSE_FILE})
+SDIST_ALLOWED = SDIST_REQUIRED | {".gitignore"}
+SDIST_SOURCES = f"src/{ROOT}/"
+#: Path components that are never shipped in an sdist.
+SDIST_JUNK = frozenset({"__pycache__", "tests", "dist", "build", ".venv"})
+#: `name[extras] specifier ; marker` of a Requires-Dist value.
+REQUIREMENT = re.compile(
+    r"\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*\(?(?P<spec>[^;)]*)\)?\s*(;.*)?$"
+)
 
 # -------------------------------------------------------------------------------
 
@@ -66,6 +112,9 @@ class Wheel:
     dist: str
     files: tuple[str, ...]
     outside: tuple[str, ...]
+    #: The `*.dist-info/` files, relative to that directory (`METADATA`, `licenses/LICENSE`).
+    dist_info: tuple[str, ...] = ()
+    metadata: Message = field(default_factory=Message)
 
 
 def normalize(name: str) -> str:
@@ -76,17 +125,31 @@ def normalize(name: str) -> str:
 def read_wheel(path: Path) -> Wheel:
     """List a wheel's files, splitting those under the root from those outside it."""
     dist = normalize(path.name.split("-", 1)[0])
-    with zipfile.ZipFile(path) as archive:
-        names = [name for name in archive.namelist() if not name.endswith("/")]
     files: list[str] = []
     outside: list[str] = []
-    for name in names:
-        top = name.split("/", 1)[0]
-        if top == ROOT and "/" in name:
-            files.append(name)
-        elif not top.endswith(".dist-info") or "/" not in name:
-            outside.append(name)
-    return Wheel(path.name, dist, tuple(sorted(files)), tuple(sorted(outside)))
+    dist_info: list[str] = []
+    metadata = Message()
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.endswith("/"):
+                continue
+            top, _, rest = name.partition("/")
+            if top == ROOT and rest:
+                files.append(name)
+            elif top.endswith(".dist-info") and rest:
+                dist_info.append(rest)
+                if rest == "METADATA":
+                    metadata = Parser().parsestr(archive.read(name).decode())
+            else:
+                outside.append(name)
+    return Wheel(
+        path.name,
+        dist,
+        tuple(sorted(files)),
+        tuple(sorted(outside)),
+        tuple(sorted(dist_info)),
+        metadata,
+    )
 
 
 def _parent(path: str) -> str:
@@ -149,7 +212,141 @@ def check(wheels: Sequence[Wheel]) -> dict[str, list[str]]:
             for package in top_packages(wheel)
             if f"{package}/{TYPED_MARKER}" not in wheel.files
         )
+        out.extend(metadata_violations(wheel))
+    for filename, messages in lockstep_violations(wheels).items():
+        problems[filename].extend(messages)
     return problems
+
+
+# --- metadata and lockstep -------------------------------------------------------
+
+
+def metadata_violations(wheel: Wheel) -> list[str]:
+    """What the wheel's METADATA lacks of the complete set every distribution carries."""
+    meta = wheel.metadata
+    out = [
+        f"METADATA has no {name}: fill it in pyproject.toml [project]"
+        for name in REQUIRED_FIELDS
+        if not (meta.get(name) or "").strip()
+    ]
+    body = meta.get_payload()
+    if not isinstance(body, str) or not body.strip():
+        out.append('METADATA has no readme: set readme = "README.md" and write one')
+    if meta.get("Description-Content-Type") != README_CONTENT_TYPE:
+        out.append(f"the readme is not {README_CONTENT_TYPE}")
+    if meta.get("License-Expression") != LICENSE_EXPRESSION:
+        out.append(
+            f"License-Expression is {meta.get('License-Expression')!r}, "
+            f"expected {LICENSE_EXPRESSION!r}"
+        )
+    if LICENSE_FILE not in (meta.get_all("License-File") or []) or (
+        f"licenses/{LICENSE_FILE}" not in wheel.dist_info
+    ):
+        out.append(f"does not ship its {LICENSE_FILE} (license-files in pyproject.toml)")
+    classifiers = set(meta.get_all("Classifier") or [])
+    out.extend(
+        f"lacks the classifier {classifier!r}"
+        for classifier in sorted(REQUIRED_CLASSIFIERS - classifiers)
+    )
+    out.extend(
+        f"lacks a {prefix.strip()} classifier"
+        for prefix in REQUIRED_CLASSIFIER_PREFIXES
+        if not any(c.startswith(prefix) for c in classifiers)
+    )
+    out.extend(
+        f"carries {classifier!r}: License classifiers are deprecated by PEP 639, "
+        "License-Expression says it"
+        for classifier in sorted(classifiers)
+        if classifier.startswith(FORBIDDEN_CLASSIFIER_PREFIX)
+    )
+    labels = set(project_urls(wheel))
+    out.extend(f"lacks the project URL {label!r}" for label in REQUIRED_URLS if label not in labels)
+    return out
+
+
+def project_urls(wheel: Wheel) -> dict[str, str]:
+    """`Project-URL` label -> URL."""
+    urls: dict[str, str] = {}
+    for value in wheel.metadata.get_all("Project-URL") or []:
+        label, _, url = value.partition(",")
+        urls[label.strip()] = url.strip()
+    return urls
+
+
+def lockstep_violations(wheels: Sequence[Wheel]) -> dict[str, list[str]]:
+    """One version for every wheel, each requirement on a cqrs distribution pinned to it,
+    and the same project URLs everywhere; keyed by the offending wheel."""
+    problems: dict[str, list[str]] = defaultdict(list)
+    versions = {wheel.filename: wheel.metadata.get("Version") or "" for wheel in wheels}
+    by_count: dict[str, int] = defaultdict(int)
+    for version in versions.values():
+        by_count[version] += 1
+    if not by_count:
+        return problems
+    version = max(sorted(by_count), key=by_count.__getitem__)
+    reference_urls: dict[str, str] | None = None
+    for wheel in wheels:
+        if versions[wheel.filename] != version:
+            problems[wheel.filename].append(
+                f"version {versions[wheel.filename]!r}, the others are at {version!r} "
+                "(lockstep: scripts/lockstep.py bump VERSION)"
+            )
+        for requirement in wheel.metadata.get_all("Requires-Dist") or []:
+            match = REQUIREMENT.match(requirement)
+            if match is None or not normalize(match["name"]).startswith(f"{ROOT}_"):
+                continue
+            if normalize(match["name"]) == wheel.dist and not match["spec"].strip():
+                continue  # an extra of the distribution itself
+            if match["spec"].replace(" ", "") != f"=={version}":
+                problems[wheel.filename].append(
+                    f"requires {requirement!r}: a cqrs distribution must be pinned =={version}"
+                )
+        urls = {label: url for label, url in project_urls(wheel).items() if label in REQUIRED_URLS}
+        if reference_urls is None:
+            reference_urls = urls
+        elif urls != reference_urls:
+            problems[wheel.filename].append(
+                f"project URLs {urls} differ from the other distributions' {reference_urls}"
+            )
+    return problems
+
+
+# --- sdists ------------------------------------------------------------------------
+
+
+def read_sdist(path: Path) -> tuple[str, str, list[str]]:
+    """An sdist's normalized distribution name, version and member paths (below its
+    top directory)."""
+    stem = path.name.removesuffix(".tar.gz")
+    dist, _, version = stem.rpartition("-")
+    with tarfile.open(path, "r:gz") as archive:
+        names = [member.name for member in archive.getmembers() if not member.isdir()]
+    prefix = f"{stem}/"
+    return (
+        normalize(dist),
+        version,
+        [name.removeprefix(prefix) if name.startswith(prefix) else f"../{name}" for name in names],
+    )
+
+
+def sdist_violations(path: Path, version: str | None) -> list[str]:
+    """What an sdist lacks (README, LICENSE, pyproject.toml, sources) or ships too much."""
+    _, sdist_version, names = read_sdist(path)
+    out: list[str] = []
+    if version is not None and sdist_version != version:
+        out.append(f"version {sdist_version!r}, the wheels are at {version!r}")
+    out.extend(f"does not ship {name}" for name in sorted(SDIST_REQUIRED - set(names)))
+    if not any(n.startswith(SDIST_SOURCES) and _is_module(n) for n in names):
+        out.append(f"ships no module under {SDIST_SOURCES}")
+    for name in sorted(names):
+        parts = PurePosixPath(name).parts
+        if name in SDIST_ALLOWED:
+            continue
+        if not name.startswith(SDIST_SOURCES):
+            out.append(f"ships {name}, which is not part of the distribution's sources")
+        elif SDIST_JUNK.intersection(parts) or name.endswith((".pyc", ".pyo")):
+            out.append(f"ships {name}: build or test leftovers do not belong in an sdist")
+    return out
 
 
 def top_packages(wheel: Wheel) -> list[str]:
@@ -210,12 +407,16 @@ def _path_violations(
 def main(argv: Sequence[str]) -> int:
     paths = [Path(arg) for arg in argv]
     if not paths:
-        print("usage: check_wheels.py WHEEL...", file=sys.stderr)
+        print("usage: check_wheels.py WHEEL... [SDIST...]", file=sys.stderr)
         return 2
     wheels: list[Wheel] = []
+    sdists: list[Path] = []
     for path in paths:
+        if path.name.endswith(".tar.gz") and path.is_file():
+            sdists.append(path)
+            continue
         if path.suffix != ".whl" or not path.is_file():
-            print(f"check_wheels: not a wheel file: {path}", file=sys.stderr)
+            print(f"check_wheels: not a wheel or sdist file: {path}", file=sys.stderr)
             return 2
         try:
             wheels.append(read_wheel(path))
@@ -225,6 +426,8 @@ def main(argv: Sequence[str]) -> int:
 
     problems = check(wheels)
     owners = owners_by_directory(wheels)
+    versions = {wheel.metadata.get("Version") for wheel in wheels}
+    version = versions.pop() if len(versions) == 1 else None
     failed = 0
     for wheel in wheels:
         violations = problems[wheel.filename]
@@ -241,8 +444,20 @@ def main(argv: Sequence[str]) -> int:
             f"OK   {wheel.filename}: {len(wheel.files)} files, {modules} modules, "
             f"owns {', '.join(owned) or 'no directory alone'}"
         )
+    for sdist in sdists:
+        try:
+            violations = sdist_violations(sdist, version)
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            print(f"check_wheels: cannot read {sdist}: {exc}", file=sys.stderr)
+            return 2
+        failed += len(violations)
+        for message in violations:
+            print(f"FAIL {sdist.name}: {message}", file=sys.stderr)
+        if not violations:
+            print(f"OK   {sdist.name}: sources, README.md, LICENSE, nothing else")
     if failed:
-        print(f"check_wheels: {failed} violation(s) in {len(wheels)} wheel(s)", file=sys.stderr)
+        count = len(wheels) + len(sdists)
+        print(f"check_wheels: {failed} violation(s) in {count} file(s)", file=sys.stderr)
         return 1
     return 0
 
