@@ -5,19 +5,34 @@ the session inserts them on the session's own connection, in the transaction
 being committed. So the rows are persisted by whoever commits the session —
 `repository.commit()` or the caller's `session.commit()` — atomically with the
 caller's other changes, and dropped when that transaction ends any other way.
-Rows are inserted in one executemany per table, not one ORM flush per object.
+
+Rows go in with one statement per table, not one ORM flush per object: on
+PostgreSQL one `INSERT … SELECT … FROM unnest(<one array per column>)` (a
+single statement whatever the number of rows, rows numbered in the order they
+were added), elsewhere one executemany.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Table, event, insert
+from sqlalchemy import Connection, Table, TextClause, event, insert, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, SessionTransaction
 
 __all__ = ["stage"]
 
 _KEY = "cqrs.outbox.staged"
+
+_Processor = Callable[[Any], Any] | None
+# Per table: (column names, which are arrays) -> the unnest INSERT and the bind
+# processors of those columns. Weak keys: a table dropped from its metadata
+# and collected takes its statements with it.
+_UnnestCache = dict[tuple[tuple[str, ...], tuple[bool, ...]], tuple[TextClause, list[_Processor]]]
+_MAX_SHAPES = 64  # statements kept per table (one per mix of array and scalar columns)
+_unnest_statements: weakref.WeakKeyDictionary[Table, _UnnestCache] = weakref.WeakKeyDictionary()
 
 
 def stage(session: Session, table: Table, row: dict[str, Any]) -> None:
@@ -42,7 +57,78 @@ def _insert_staged(session: Session) -> None:
     staged.clear()
     connection = session.connection()
     for table, rows in batches:
-        connection.execute(insert(table), rows)
+        if len(rows) > 1 and connection.dialect.name == "postgresql":
+            _insert_unnest(connection, table, rows)
+        else:
+            connection.execute(insert(table), rows)
+
+
+def _insert_unnest(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` into `table` with one PostgreSQL statement.
+
+    The rows of one table all have the same keys (the repository builds them). A
+    column whose value is the same in every row (the status of new rows, a topic
+    common to the batch) is bound once as a scalar; the others as one array each.
+    """
+    columns = tuple(rows[0])
+    shape: list[bool] = []  # per column: bound as an array (True) or as one scalar
+    values: list[list[Any]] = []
+    for name in columns:
+        column = [row[name] for row in rows]
+        first = column[0]
+        same = _is_plain(first) and column.count(first) == len(column)
+        shape.append(not same)
+        values.append(column)
+    statement, processors = _unnest_statement(table, columns, tuple(shape), connection.dialect)
+    params: dict[str, Any] = {}
+    for index, (column, process, array) in enumerate(zip(values, processors, shape)):
+        if not array:
+            params[f"c{index}"] = column[0] if process is None else process(column[0])
+        elif process is None:
+            params[f"c{index}"] = column
+        else:
+            params[f"c{index}"] = [process(value) for value in column]
+    connection.execute(statement, params)
+
+
+def _is_plain(value: object) -> bool:
+    """Whether `value` compares cheaply and by value (for the one-scalar check)."""
+    return value is None or type(value) in (str, int, bytes, bool)
+
+
+def _unnest_statement(
+    table: Table, columns: tuple[str, ...], shape: tuple[bool, ...], dialect: Dialect
+) -> tuple[TextClause, list[_Processor]]:
+    cache = _unnest_statements.get(table)
+    if cache is None:
+        cache = _unnest_statements[table] = {}
+    found = cache.get((columns, shape))
+    if found is not None:
+        return found
+    if len(cache) >= _MAX_SHAPES:
+        cache.clear()
+    quote = dialect.identifier_preparer
+    target = [table.c[name] for name in columns]
+    names = ", ".join(quote.format_column(column) for column in target)
+    arrays: list[str] = []
+    selected: list[str] = []
+    for index, (column, array) in enumerate(zip(target, shape)):
+        sql_type = column.type.compile(dialect)
+        if array:
+            arrays.append(f"CAST(:c{index} AS {sql_type}[])")
+            selected.append(f"c{index}")
+        else:
+            selected.append(f"CAST(:c{index} AS {sql_type})")
+    aliases = ", ".join(f"c{index}" for index, array in enumerate(shape) if array)
+    # ORDER BY the ordinality: the rows get their ids in the order they were added.
+    sql = (
+        f"INSERT INTO {quote.format_table(table)} ({names}) "
+        f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) "
+        f"WITH ORDINALITY AS staged({aliases}, n) ORDER BY n"
+    )
+    processors: list[_Processor] = [column.type.bind_processor(dialect) for column in target]
+    found = cache[columns, shape] = (text(sql), processors)
+    return found
 
 
 def _forget_staged(session: Session, transaction: SessionTransaction) -> None:
