@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table, TextClause, event, insert, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, SessionTransaction
 
-__all__ = ["stage"]
+__all__ = ["NOTIFY", "stage"]
 
 _KEY = "cqrs.outbox.staged"
 
@@ -31,13 +31,29 @@ _Processor = Callable[[Any], Any] | None
 # processors of those columns. Weak keys: a table dropped from its metadata
 # and collected takes its statements with it.
 _UnnestCache = dict[tuple[tuple[str, ...], tuple[bool, ...]], tuple[TextClause, list[_Processor]]]
+#: Wakes the listeners of a channel when the transaction commits (PostgreSQL).
+NOTIFY: TextClause = text("SELECT pg_notify(:channel, '')")
 _MAX_SHAPES = 64  # statements kept per table (one per mix of array and scalar columns)
 _unnest_statements: weakref.WeakKeyDictionary[Table, _UnnestCache] = weakref.WeakKeyDictionary()
 
 
-def stage(session: Session, table: Table, row: dict[str, Any]) -> None:
-    """Add `row` to the rows `session` inserts into `table` when it next commits."""
-    staged: dict[Table, list[dict[str, Any]]] | None = session.info.get(_KEY)
+class _Staged:
+    """The rows a session inserts into one table at its next commit."""
+
+    __slots__ = ("channel", "rows")
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.channel: str | None = None  # PostgreSQL channel notified in the same transaction
+
+
+def stage(session: Session, table: Table, row: dict[str, Any], notify: str | None = None) -> None:
+    """Add `row` to the rows `session` inserts into `table` when it next commits.
+
+    With `notify` (a channel name), the same transaction also runs
+    `pg_notify(notify, '')` on PostgreSQL, so listeners learn of the rows at commit.
+    """
+    staged: dict[Table, _Staged] | None = session.info.get(_KEY)
     if staged is None:
         staged = session.info[_KEY] = {}
         event.listen(session, "before_commit", _insert_staged)
@@ -46,21 +62,30 @@ def stage(session: Session, table: Table, row: dict[str, Any]) -> None:
         # Begin now (no I/O: the connection is taken lazily) so that a rollback()
         # before any statement still ends a transaction and drops the staged rows.
         session.begin()
-    staged.setdefault(table, []).append(row)
+    batch = staged.get(table)
+    if batch is None:
+        batch = staged[table] = _Staged()
+    batch.rows.append(row)
+    if notify is not None:
+        batch.channel = notify
 
 
 def _insert_staged(session: Session) -> None:
-    staged: dict[Table, list[dict[str, Any]]] = session.info[_KEY]
+    staged: dict[Table, _Staged] = session.info[_KEY]
     if not staged:
         return
     batches = list(staged.items())
     staged.clear()
     connection = session.connection()
-    for table, rows in batches:
-        if len(rows) > 1 and connection.dialect.name == "postgresql":
+    postgresql = connection.dialect.name == "postgresql"
+    for table, batch in batches:
+        rows = batch.rows
+        if len(rows) > 1 and postgresql:
             _insert_unnest(connection, table, rows)
         else:
             connection.execute(insert(table), rows)
+        if batch.channel is not None and postgresql:
+            connection.execute(NOTIFY, {"channel": batch.channel})
 
 
 def _insert_unnest(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
