@@ -151,7 +151,9 @@ async def test_relay_listen_wakes_on_new_rows_on_postgresql(database: Database) 
                 writer = SqlAlchemyOutboxedEventRepository(
                     session, table=database.outbox, notify=True
                 )
-                event = cqrs.NotificationEvent(event_name="Tick", topic="ticks", payload={})
+                event: cqrs.NotificationEvent[dict[str, int]] = cqrs.NotificationEvent(
+                    event_name="Tick", topic="ticks", payload={}
+                )
                 writer.add(event)
                 await writer.commit()
             line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 5)
