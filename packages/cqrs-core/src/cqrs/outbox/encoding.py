@@ -6,10 +6,9 @@ the same messages (the conformance suite checks both).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 from cqrs.events.event import INotificationEvent, event_key
 from cqrs.outbox.exceptions import InvalidOutboxEventError
@@ -20,8 +19,7 @@ __all__ = ["EncodedEvent", "encode_event"]
 _encode_json = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
-@dataclasses.dataclass(frozen=True)
-class EncodedEvent:
+class EncodedEvent(NamedTuple):
     """A notification event as an outbox row holds it: `payload` is `to_dict()` as JSON."""
 
     event_id: uuid.UUID

@@ -54,7 +54,16 @@ def stage(session: Session, table: Table, row: dict[str, Any], notify: str | Non
     `pg_notify(notify, '')` on PostgreSQL, so listeners learn of the rows at commit.
     """
     staged: dict[Table, _Staged] | None = session.info.get(_KEY)
-    if staged is None:
+    if staged is not None:
+        batch = staged.get(table)
+        if batch is not None and batch.rows:
+            # Rows already staged: they were staged in this same transaction (the list
+            # empties when it ends), which is begun and listened to.
+            batch.rows.append(row)
+            if notify is not None:
+                batch.channel = notify
+            return
+    else:
         staged = session.info[_KEY] = {}
         event.listen(session, "before_commit", _insert_staged)
         event.listen(session, "after_transaction_end", _forget_staged)
