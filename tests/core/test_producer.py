@@ -369,6 +369,87 @@ class TestSeedsLoop:
         _assert_backs_off(repository.claim_times, 0.08)
 
 
+class TestWakeup:
+    """`wakeup`: an event set when rows are committed ends an idle sleep at once."""
+
+    async def test_a_wakeup_ends_a_long_idle_sleep(self) -> None:
+        repository, broker, wakeup = _repository(), InMemoryMessageBroker(), asyncio.Event()
+        stop = asyncio.Event()
+        # The first idle pause is 1000 / 16 s: only the wakeup can bring the row in time.
+        producer = EventProducer(broker, repository, idle_sleep=1000, wakeup=wakeup)
+        task = asyncio.ensure_future(producer.run(stop))
+        await _wait_until(lambda: repository.claims == 1)
+        await _commit(repository, 1)
+        wakeup.set()
+        await _wait_until(lambda: len(broker.messages) == 1)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        assert repository.claims == 3  # idle, woken and relaying, idle again until stopped
+
+    async def test_a_wakeup_while_relaying_is_not_lost(self) -> None:
+        repository, wakeup = _repository(), asyncio.Event()
+        stop = asyncio.Event()
+
+        class WakingBroker(InMemoryMessageBroker):
+            """Sets the wakeup while a send is in flight, as a commit elsewhere would."""
+
+            async def send_message(self, message: Message) -> None:
+                await super().send_message(message)
+                if len(self.messages) == 1:
+                    await _commit(repository, 1)
+                    wakeup.set()
+
+        broker = WakingBroker()
+        await _commit(repository, 1)
+        producer = EventProducer(broker, repository, idle_sleep=1000, wakeup=wakeup)
+        task = asyncio.ensure_future(producer.run(stop))
+        await _wait_until(lambda: len(broker.messages) == 2)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    async def test_stop_still_ends_a_sleep_with_a_wakeup(self) -> None:
+        repository, stop = _repository(), asyncio.Event()
+        producer = EventProducer(
+            InMemoryMessageBroker(), repository, idle_sleep=1000, wakeup=asyncio.Event()
+        )
+        task = asyncio.ensure_future(producer.run(stop))
+        await _wait_until(lambda: repository.claims == 1)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        assert repository.claims == 1
+
+    async def test_the_batch_generator_is_woken_too(self) -> None:
+        repository, wakeup = _repository(), asyncio.Event()
+        producer = EventProducer(
+            InMemoryMessageBroker(), repository, idle_sleep=1000, wakeup=wakeup
+        )
+
+        async def first_batch() -> list[OutboxedEvent]:
+            async with contextlib.aclosing(producer.event_batch_generator()) as batches:
+                async for batch in batches:
+                    return batch
+            raise AssertionError("the generator ended")
+
+        task = asyncio.ensure_future(first_batch())
+        await _wait_until(lambda: repository.claims == 1)
+        events = await _commit(repository, 1)
+        wakeup.set()
+        batch = await asyncio.wait_for(task, 5)
+        assert [row.event_id for row in batch] == [events[0].event_id]
+
+    async def test_without_stop_a_wakeup_still_ends_the_sleep(self) -> None:
+        repository, broker, wakeup = _repository(), InMemoryMessageBroker(), asyncio.Event()
+        producer = EventProducer(broker, repository, idle_sleep=1000, wakeup=wakeup)
+        task = asyncio.ensure_future(producer.run())
+        await _wait_until(lambda: repository.claims == 1)
+        await _commit(repository, 1)
+        wakeup.set()
+        await _wait_until(lambda: len(broker.messages) == 1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
 class TestSettings:
     @pytest.mark.parametrize(
         "kwargs",

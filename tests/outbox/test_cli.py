@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+import cqrs
 from cqrs.outbox import EventStatus
 from cqrs.outbox.__main__ import main
 from cqrs.outbox.sqlalchemy import SqlAlchemyOutboxedEventRepository
@@ -123,3 +124,56 @@ async def test_relay_delivers_until_sigterm_then_exits_cleanly(database: Databas
     assert returncode == 0
     assert sorted(json.loads(line)["message_id"] for line in lines) == sorted(map(str, ids))
     assert await status_counts(database) == {EventStatus.PRODUCED.value: len(ids)}
+
+
+async def test_relay_listen_wakes_on_new_rows_on_postgresql(database: Database) -> None:
+    if database.backend != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's (the other backends refuse --listen)")
+    # idle-sleep 160: the first idle pause is 10 s, so rows arriving within 5 s of
+    # their commit were brought by the notification.
+    with subprocess.Popen(
+        [
+            sys.executable, "-m", "cqrs.outbox", "relay", "--url", database.url,
+            "--table", database.outbox.name, "--broker", "stdout", "--idle-sleep", "160",
+            "--listen",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:  # fmt: skip
+        assert process.stdout is not None
+        assert process.stderr is not None
+        try:
+            started = await asyncio.wait_for(asyncio.to_thread(process.stderr.readline), 60)
+            assert "running" in started
+            await asyncio.sleep(0.5)  # past its first (empty) claim: asleep
+            async with database.sessions() as session:
+                writer = SqlAlchemyOutboxedEventRepository(
+                    session, table=database.outbox, notify=True
+                )
+                event: cqrs.NotificationEvent[dict[str, int]] = cqrs.NotificationEvent(
+                    event_name="Tick", topic="ticks", payload={}
+                )
+                writer.add(event)
+                await writer.commit()
+            line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 5)
+            process.send_signal(signal.SIGTERM)
+            returncode = await asyncio.to_thread(process.wait, 60)
+        finally:
+            process.kill()
+            process.wait()
+    assert returncode == 0
+    assert json.loads(line)["message_id"] == str(event.event_id)
+
+
+async def test_relay_listen_is_refused_where_the_store_cannot_notify(
+    database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if database.backend == "postgresql":
+        pytest.skip("PostgreSQL can notify")
+    status, _, err = await _cli(
+        capsys, "relay", "--url", database.url, "--table", database.outbox.name,
+        "--broker", "devnull", "--listen",
+    )  # fmt: skip
+    assert status == 2
+    assert "LISTEN/NOTIFY" in err

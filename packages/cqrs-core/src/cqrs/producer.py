@@ -63,6 +63,13 @@ class EventProducer:
       and settled within the lease, or another relay may send it again.
     - `concurrency` sends up to that many messages of a batch at once; above 1
       it trades the order of messages within a batch for throughput.
+    - `wakeup`, an `asyncio.Event` that whoever knows of new rows sets (the
+      PostgreSQL `OutboxListener` of cqrs-outbox-sqlalchemy does, on each
+      committed batch), ends an idle sleep at once: an idle relay then picks new
+      rows up in milliseconds while still polling only every `idle_sleep`. The
+      relay clears it before each claim, so a wake-up that arrives while it
+      works is not lost. Polling goes on without it: a missed wake-up delays a
+      row by at most `idle_sleep`, it never loses one.
     - The seeds' loop also works: `async for events in producer.event_batch_generator():`
       then `await producer.send_message(event)` for each.
     """
@@ -76,6 +83,7 @@ class EventProducer:
         idle_sleep: float = 1.0,
         lease: timedelta = timedelta(seconds=30),
         concurrency: int = 1,
+        wakeup: asyncio.Event | None = None,
     ) -> None:
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
@@ -91,6 +99,7 @@ class EventProducer:
         self.idle_sleep: float = float(idle_sleep)
         self.lease = lease
         self.concurrency = concurrency
+        self.wakeup: asyncio.Event | None = wakeup
         # Rows handed out by event_batch_generator and not yet passed to send_message.
         self._unsettled: dict[OutboxedEventId, None] = {}
 
@@ -131,7 +140,10 @@ class EventProducer:
         after the idle backoff; it does not end the loop.
         """
         delay = 0.0
+        wakeup = self.wakeup
         while stop is None or not stop.is_set():
+            if wakeup is not None:
+                wakeup.clear()
             try:
                 report = await self.relay_once()
             except Exception:
@@ -141,7 +153,8 @@ class EventProducer:
                 delay = 0.0
                 continue
             delay = self._next_idle_delay(delay)
-            await _pause(delay, stop)
+            if await _pause(delay, stop, wakeup):
+                delay = 0.0
 
     def _next_idle_delay(self, delay: float) -> float:
         """Idle backoff: from a sixteenth of `idle_sleep`, doubling up to `idle_sleep`."""
@@ -161,10 +174,13 @@ class EventProducer:
         delay = 0.0
         try:
             while stop is None or not stop.is_set():
+                if self.wakeup is not None:
+                    self.wakeup.clear()
                 rows = await self.repository.claim_batch(size, lease=self.lease)
                 if not rows:
                     delay = self._next_idle_delay(delay)
-                    await _pause(delay, stop)
+                    if await _pause(delay, stop, self.wakeup):
+                        delay = 0.0
                     continue
                 delay = 0.0
                 self._unsettled = dict.fromkeys(row.id for row in rows)
@@ -254,12 +270,24 @@ def _log_dead(row: OutboxedEvent, exc: BaseException) -> None:
     )
 
 
-async def _pause(seconds: float, stop: asyncio.Event | None) -> None:
-    if stop is None:
-        await asyncio.sleep(seconds)
-        return
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+async def _pause(seconds: float, stop: asyncio.Event | None, wakeup: asyncio.Event | None) -> bool:
+    """Sleep `seconds`, less if `stop` or `wakeup` is set; return whether `wakeup` ended it."""
+    if wakeup is None:
+        if stop is None:
+            await asyncio.sleep(seconds)
+        else:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), seconds)
+        return False
+    waiters = [asyncio.ensure_future(wakeup.wait())]
+    if stop is not None:
+        waiters.append(asyncio.ensure_future(stop.wait()))
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    return wakeup.is_set()
 
 
 async def _shielded(coro: Coroutine[Any, Any, _T]) -> _T:

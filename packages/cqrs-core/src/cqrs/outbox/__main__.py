@@ -1,6 +1,6 @@
 """`python -m cqrs.outbox`: operator commands for an outbox store.
 
-    python -m cqrs.outbox relay --url URL --broker stdout|devnull|module:factory
+    python -m cqrs.outbox relay --url URL --broker stdout|devnull|module:factory [--listen]
     python -m cqrs.outbox dead-letters --url URL [--limit N]
     python -m cqrs.outbox requeue --url URL (ID ... | --all)
     python -m cqrs.outbox stats --url URL
@@ -8,7 +8,9 @@
 `--url` names the store (e.g. postgresql+asyncpg://user@host/db); the store is
 found through the `cqrs.outbox.repositories` entry points (see
 `cqrs.outbox.operator`). `relay` runs until SIGTERM or SIGINT, then finishes
-and settles its current batch, so no claim outlives it.
+and settles its current batch, so no claim outlives it. With `--listen` it also
+wakes on the store's notifications of new rows (PostgreSQL LISTEN/NOTIFY, for
+writers with `notify=True`) instead of waiting for its next poll.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from cqrs.exceptions import CQRSError
+from cqrs.outbox.exceptions import OutboxError
 from cqrs.outbox.operator import OutboxHandle, load_broker, open_outbox
 from cqrs.producer import EventProducer
 
@@ -48,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     relay.add_argument("--batch-size", type=int, default=100)
     relay.add_argument("--lease", type=float, default=30.0, help="seconds a claim holds a batch")
     relay.add_argument("--idle-sleep", type=float, default=1.0, help="longest wait when idle (s)")
+    relay.add_argument(
+        "--listen",
+        action="store_true",
+        help="wake on the store's notifications of new rows (PostgreSQL LISTEN/NOTIFY)",
+    )
     dead = command("dead-letters", "list DEAD rows, oldest first")
     dead.add_argument("--limit", type=int, default=100)
     requeue = command("requeue", "move DEAD rows back to NEW")
@@ -59,12 +67,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _relay(handle: OutboxHandle, args: argparse.Namespace) -> int:
+    if not args.listen:
+        return await _relay_until_stopped(handle, args, None)
+    listen = getattr(handle, "listen", None)
+    if listen is None:
+        raise OutboxError(
+            f"the store at {args.url!r} cannot notify relays of new rows: drop --listen "
+            "(the relay polls every --idle-sleep seconds)"
+        )
+    async with listen() as wakeup:
+        return await _relay_until_stopped(handle, args, wakeup)
+
+
+async def _relay_until_stopped(
+    handle: OutboxHandle, args: argparse.Namespace, wakeup: asyncio.Event | None
+) -> int:
     producer = EventProducer(
         load_broker(args.broker),
         handle.repository,
         batch_size=args.batch_size,
         lease=timedelta(seconds=args.lease),
         idle_sleep=args.idle_sleep,
+        wakeup=wakeup,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

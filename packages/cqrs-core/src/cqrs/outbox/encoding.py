@@ -6,19 +6,20 @@ the same messages (the conformance suite checks both).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 from cqrs.events.event import INotificationEvent, event_key
 from cqrs.outbox.exceptions import InvalidOutboxEventError
 
 __all__ = ["EncodedEvent", "encode_event"]
 
+# Built once: json.dumps() with non-default options builds a new encoder per call.
+_encode_json = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
-@dataclasses.dataclass(frozen=True)
-class EncodedEvent:
+
+class EncodedEvent(NamedTuple):
     """A notification event as an outbox row holds it: `payload` is `to_dict()` as JSON."""
 
     event_id: uuid.UUID
@@ -47,7 +48,7 @@ def encode_event(event: INotificationEvent[Any]) -> EncodedEvent:
         data = to_dict()
         if not isinstance(data, dict):
             raise TypeError(f"it returned a {type(data).__name__}, not a dict")
-        payload = json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+        payload = _encode_json(data).encode()
     except Exception as exc:
         raise InvalidOutboxEventError(
             f"{type(event).__qualname__}.to_dict() of event {event_id} did not give "

@@ -10,6 +10,7 @@ it never imports an extra, it asks the installed ones.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import importlib
 import json
@@ -28,6 +29,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "OutboxConnector",
     "OutboxHandle",
+    "OutboxListeningHandle",
     "OutboxStats",
     "StdoutMessageBroker",
     "load_broker",
@@ -55,6 +57,14 @@ class OutboxHandle(Protocol):
 
     async def stats(self) -> OutboxStats:
         """Counts per status and the age of the oldest due row."""
+        ...
+
+
+class OutboxListeningHandle(OutboxHandle, Protocol):
+    """A handle whose store can tell relays of new rows (`relay --listen`)."""
+
+    def listen(self) -> AbstractAsyncContextManager[asyncio.Event]:
+        """Listen for new rows; the event is set on each notification, until exit."""
         ...
 
 

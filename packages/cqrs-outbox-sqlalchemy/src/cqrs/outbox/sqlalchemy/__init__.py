@@ -2,6 +2,7 @@
 
 - `SqlAlchemyOutboxedEventRepository`: the core's `OutboxedEventRepository` on an `AsyncSession`.
 - `SqlAlchemyInboxRepository`: the core's `InboxRepository` on an `AsyncSession`.
+- `OutboxListener`, `notify_channel`: relays woken by PostgreSQL `LISTEN`/`NOTIFY`.
 - `outbox_table`, `inbox_table`, `metadata`, `rebind_outbox_model`, `create_tables`: the schema.
 """
 
@@ -13,6 +14,7 @@ from cqrs.outbox.sqlalchemy.exceptions import (
     OutboxPayloadError,
 )
 from cqrs.outbox.sqlalchemy.inbox import SqlAlchemyInboxRepository
+from cqrs.outbox.sqlalchemy.notify import OutboxListener, notify_channel
 from cqrs.outbox.sqlalchemy.repository import SqlAlchemyOutboxedEventRepository
 from cqrs.outbox.sqlalchemy.tables import (
     OUTBOX_TABLE_ENV,
@@ -27,12 +29,14 @@ __all__ = [
     "OUTBOX_TABLE_ENV",
     "OutboxConfigurationError",
     "OutboxDatabaseError",
+    "OutboxListener",
     "OutboxPayloadError",
     "SqlAlchemyInboxRepository",
     "SqlAlchemyOutboxedEventRepository",
     "create_tables",
     "inbox_table",
     "metadata",
+    "notify_channel",
     "outbox_table",
     "rebind_outbox_model",
 ]

@@ -40,7 +40,8 @@ class UtcDateTime(TypeDecorator[datetime]):
                 f"outbox times must be timezone-aware, got naive {value!r}: pass "
                 "datetime.now(timezone.utc) (or a clock that returns aware times)"
             )
-        value = value.astimezone(timezone.utc)
+        if value.tzinfo is not timezone.utc:
+            value = value.astimezone(timezone.utc)
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -9,13 +10,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from cqrs.outbox.memory import utc_now
 from cqrs.outbox.operator import OutboxStats
 from cqrs.outbox.protocol import EventStatus
 from cqrs.outbox.sqlalchemy.claim import due
 from cqrs.outbox.sqlalchemy.exceptions import OutboxConfigurationError, OutboxDatabaseError
+from cqrs.outbox.sqlalchemy.notify import OutboxListener
 from cqrs.outbox.sqlalchemy.repository import SqlAlchemyOutboxedEventRepository
 
 __all__ = ["SqlOutboxHandle", "open_repository"]
@@ -46,6 +48,14 @@ class SqlOutboxHandle:
     def repository(self) -> SqlAlchemyOutboxedEventRepository:
         """The relay-side repository."""
         return self._repository
+
+    @contextlib.asynccontextmanager
+    async def listen(self) -> AsyncIterator[asyncio.Event]:
+        """LISTEN for new rows (PostgreSQL on asyncpg; `OutboxConfigurationError` elsewhere)."""
+        engine = self.session.bind
+        assert isinstance(engine, AsyncEngine)  # open_repository binds the session to one
+        async with OutboxListener(engine, self._repository.table) as listener:
+            yield listener.wakeup
 
     async def stats(self) -> OutboxStats:
         """Rows per status and the age of the oldest due row."""
@@ -82,7 +92,8 @@ async def open_repository(url: str, *, table: str | None = None) -> AsyncIterato
     engine = create_async_engine(parsed)
     try:
         async with AsyncSession(engine) as session:
-            repository = SqlAlchemyOutboxedEventRepository(session, table=table)
+            # notify: a requeue wakes the relays listening on PostgreSQL.
+            repository = SqlAlchemyOutboxedEventRepository(session, table=table, notify=True)
             yield SqlOutboxHandle(session, repository)
     finally:
         await engine.dispose()

@@ -20,7 +20,8 @@ from cqrs.outbox.retry import RetryPolicy
 from cqrs.outbox.sqlalchemy._rows import event_row, to_outboxed_event
 from cqrs.outbox.sqlalchemy.claim import claim_rows, id_in
 from cqrs.outbox.sqlalchemy.exceptions import OutboxDatabaseError
-from cqrs.outbox.sqlalchemy.staging import stage
+from cqrs.outbox.sqlalchemy.notify import notify_channel
+from cqrs.outbox.sqlalchemy.staging import NOTIFY, stage
 from cqrs.outbox.sqlalchemy.tables import outbox_table
 
 __all__ = ["SqlAlchemyOutboxedEventRepository"]
@@ -45,6 +46,12 @@ class SqlAlchemyOutboxedEventRepository:
     `ZlibCompressor`) compresses payloads; rows written without one stay readable.
     `now` is the clock (timezone-aware UTC); `max_attempts`, `backoff_base` and
     `backoff_max` make the `RetryPolicy`.
+
+    `notify=True` (PostgreSQL; ignored elsewhere) also sends `NOTIFY` on the
+    table's channel (`notify_channel(table)`) in each transaction that commits
+    rows or requeues dead ones, so relays with an `OutboxListener` wake at once
+    instead of at their next poll. It is off by default: PostgreSQL serialises
+    the commits of notifying transactions, which costs writers that do not need it.
     """
 
     def __init__(
@@ -57,19 +64,21 @@ class SqlAlchemyOutboxedEventRepository:
         max_attempts: int = 5,
         backoff_base: timedelta = timedelta(seconds=5),
         backoff_max: timedelta = timedelta(minutes=5),
+        notify: bool = False,
     ) -> None:
         self.session: AsyncSession = session
         self.compressor: Compressor | None = compressor
         self.table: Table = table if isinstance(table, Table) else outbox_table(table)
         self.retry: RetryPolicy = RetryPolicy(max_attempts, backoff_base, backoff_max)
         self._now = now
+        self.notify: str | None = notify_channel(self.table) if notify else None
 
     # -- writer side -----------------------------------------------------------------------
 
     def add(self, event: INotificationEvent[Any]) -> None:
         """Stage `event` in the session; its `to_dict()` is checked and encoded now."""
         row = event_row(event, self.compressor, self._now())
-        stage(self.session.sync_session, self.table, row)
+        stage(self.session.sync_session, self.table, row, self.notify)
 
     async def commit(self) -> None:
         """Commit the session: the staged rows and the caller's changes, together."""
@@ -193,16 +202,19 @@ class SqlAlchemyOutboxedEventRepository:
                 updated_at=self._now(),
             )
         )
-        return await self._write(stmt, "requeue rows")
+        return await self._write(stmt, "requeue rows", wake=True)
 
     # -- helpers ---------------------------------------------------------------------------
 
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name
 
-    async def _write(self, stmt: Any, what: str) -> int:
+    async def _write(self, stmt: Any, what: str, *, wake: bool = False) -> int:
+        """Run `stmt` and commit; with `wake`, notify the listeners of rows now due."""
         try:
             result = await self.session.execute(stmt)
+            if wake and self.notify is not None and self._dialect() == "postgresql":
+                await self.session.execute(NOTIFY, {"channel": self.notify})
             await self.session.commit()
         except SQLAlchemyError as exc:
             await self._failed(exc, what)

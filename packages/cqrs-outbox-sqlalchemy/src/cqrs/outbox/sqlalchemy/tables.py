@@ -18,12 +18,14 @@ Alembic: `rebind_outbox_model(Base.metadata)`). The outbox table, on PostgreSQL:
         created_at      TIMESTAMPTZ NOT NULL,
         updated_at      TIMESTAMPTZ NOT NULL
     );
-    CREATE INDEX ix_outbox_due ON outbox (status, next_attempt_at);
     CREATE INDEX ix_outbox_open ON outbox (id) WHERE status IN ('new', 'failed');
+    CREATE INDEX ix_outbox_dead ON outbox (id) WHERE status = 'dead';
 
-The partial index (PostgreSQL and SQLite) lets the claim query walk open rows in
-id order however much produced history the table keeps; MySQL/MariaDB, which
-have no partial index, use `ix_<table>_due`.
+The partial indexes (PostgreSQL and SQLite) let the claim query walk open rows,
+and `dead-letters` dead rows, in id order however much produced history the
+table keeps; a new row costs one entry in `ix_outbox_open` and none in
+`ix_outbox_dead`. MySQL/MariaDB, which have no partial index, get
+`CREATE INDEX ix_outbox_due ON outbox (status, next_attempt_at)` instead.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ DEFAULT_INBOX_TABLE: str = "inbox"
 metadata: MetaData = MetaData()
 
 _OPEN = (EventStatus.NEW.value, EventStatus.FAILED.value)
+_PARTIAL_INDEXES = ("postgresql", "sqlite")
 # SQLite autoincrements only an INTEGER PRIMARY KEY.
 _RowId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -86,7 +89,21 @@ def _has_partial_indexes(
     compiler: Any = None,
     checkfirst: bool = False,
 ) -> bool:
-    return dialect.name in ("postgresql", "sqlite")
+    return dialect.name in _PARTIAL_INDEXES
+
+
+def _lacks_partial_indexes(
+    ddl: Any,
+    target: Any,
+    bind: Any,
+    tables: Any = None,
+    state: Any = None,
+    *,
+    dialect: Dialect,
+    compiler: Any = None,
+    checkfirst: bool = False,
+) -> bool:
+    return dialect.name not in _PARTIAL_INDEXES
 
 
 def default_outbox_table_name() -> str:
@@ -122,13 +139,19 @@ def outbox_table(name: str | None = None, target: MetaData | None = None) -> Tab
         Column("updated_at", UtcDateTime(), nullable=False),
         PrimaryKeyConstraint("id", name=f"pk_{name}"),
     )
-    Index(f"ix_{name}_due", table.c.status, table.c.next_attempt_at)
+    Index(f"ix_{name}_due", table.c.status, table.c.next_attempt_at).ddl_if(
+        callable_=_lacks_partial_indexes
+    )
     Index(
         f"ix_{name}_open",
         table.c.id,
         postgresql_where=table.c.status.in_(_OPEN),
         sqlite_where=table.c.status.in_(_OPEN),
     ).ddl_if(callable_=_has_partial_indexes)
+    dead = table.c.status == EventStatus.DEAD.value
+    Index(f"ix_{name}_dead", table.c.id, postgresql_where=dead, sqlite_where=dead).ddl_if(
+        callable_=_has_partial_indexes
+    )
     return table
 
 
