@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
+from json.encoder import (  # type: ignore[attr-defined]
+    c_make_encoder,
+    encode_basestring_ascii,
+)
 from typing import Any, NamedTuple
 
 from cqrs.events.event import INotificationEvent, event_key
@@ -15,8 +20,33 @@ from cqrs.outbox.exceptions import InvalidOutboxEventError
 
 __all__ = ["EncodedEvent", "encode_event"]
 
-# Built once: json.dumps() with non-default options builds a new encoder per call.
-_encode_json = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
+def _not_json(value: object) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _json_encoder() -> Callable[[Any], str]:
+    """Compact, strict (no NaN) JSON of `to_dict()` output, with an encoder built once.
+
+    `json.dumps()` with non-default options builds an encoder and a closure per call;
+    the C encoder that it ends up calling is reusable, so it is built here once (the
+    same arguments `JSONEncoder.iterencode` passes it, on every Python we support).
+    No circular-reference markers: `to_dict()` builds a fresh tree of dicts and lists.
+    """
+    if c_make_encoder is None:  # pragma: no cover - CPython always has the C encoder
+        return json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+    encode = c_make_encoder(
+        None, _not_json, encode_basestring_ascii, None, ":", ",", False, False, False
+    )
+    join = "".join
+
+    def encode_json(data: Any) -> str:
+        return join(encode(data, 0))
+
+    return encode_json
+
+
+_encode_json = _json_encoder()
 
 
 class EncodedEvent(NamedTuple):
