@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 import cqrs
 from cqrs.kafka import KafkaMessageBroker, KafkaProducer
 from cqrs.outbox.sqlalchemy import SqlAlchemyOutboxedEventRepository, create_tables, outbox_table
+from cqrs.outbox.sqlalchemy.claim import CLAIMED
 
 DSN = os.environ.get("CQRS_TEST_POSTGRES_DSN", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 PARTITIONS = 4
@@ -100,7 +101,7 @@ async def floor(table: str, bootstrap: str, workers: int, batch: int) -> None:
         f"UPDATE {table} SET next_attempt_at = now() + interval '30 seconds', updated_at = now() "
         f"WHERE id IN (SELECT id FROM {table} WHERE status IN ('new', 'failed') AND "
         "(next_attempt_at IS NULL OR next_attempt_at <= now()) ORDER BY id LIMIT $1 "
-        "FOR UPDATE SKIP LOCKED) RETURNING id, topic, message_key, payload"
+        f"FOR UPDATE SKIP LOCKED) RETURNING {', '.join(CLAIMED)}"
     )
     mark = (
         f"UPDATE {table} SET status = 'produced', next_attempt_at = NULL, updated_at = now() "

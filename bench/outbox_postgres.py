@@ -8,9 +8,11 @@ Figures (events per second, best of `--repeats`):
    the same size.
 2. relay, one relay: `cqrs.EventProducer.relay_once` in a loop (claim a batch of
    `--batch`, send each row to an in-memory broker, mark the batch produced) until
-   the table is drained. Floor: asyncpg running the same claim
-   `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING` and the
-   same `UPDATE … SET status = 'produced'`, and decoding each payload.
+   the table is drained. Floor: asyncpg running the same statements as the
+   repository, each a single statement in autocommit (one round trip): the claim
+   `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING <the
+   columns an OutboxedEvent needs>` and `UPDATE … SET status = 'produced' …
+   WHERE id = ANY($1)`, and decoding each payload.
 3. relay, `--relays` relay processes on one table (each its own engine and
    session), timed from a common start until every row is produced.
 
@@ -40,6 +42,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 import cqrs
 from cqrs.message_brokers.memory import InMemoryMessageBroker
 from cqrs.outbox.sqlalchemy import SqlAlchemyOutboxedEventRepository, create_tables, outbox_table
+from cqrs.outbox.sqlalchemy.claim import CLAIMED
 
 DSN = os.environ.get("CQRS_TEST_POSTGRES_DSN", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 LEASE = timedelta(seconds=60)
@@ -132,7 +135,7 @@ async def relay_floor(table: Table, batch: int) -> int:
         f"UPDATE {table.name} SET next_attempt_at = $1, updated_at = $2 WHERE id IN ("
         f"SELECT id FROM {table.name} WHERE status IN ('new', 'failed') AND "
         "(next_attempt_at IS NULL OR next_attempt_at <= $2) ORDER BY id LIMIT $3 "
-        "FOR UPDATE SKIP LOCKED) RETURNING *"
+        f"FOR UPDATE SKIP LOCKED) RETURNING {', '.join(CLAIMED)}"
     )
     produced = (
         f"UPDATE {table.name} SET status = 'produced', next_attempt_at = NULL, updated_at = $2 "
@@ -141,8 +144,7 @@ async def relay_floor(table: Table, batch: int) -> int:
     sent: list[Any] = []
     while True:
         now = datetime.now(timezone.utc)
-        async with conn.transaction():
-            rows = await conn.fetch(claim, now + LEASE, now, batch)
+        rows = await conn.fetch(claim, now + LEASE, now, batch)
         if not rows:
             break
         for row in rows:
