@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+import zlib
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -156,6 +158,78 @@ class TestPayload:
         assert row.created_at.utcoffset() == timedelta(0)
         assert row.next_attempt_at is not None
         assert row.next_attempt_at.utcoffset() == timedelta(0)
+
+
+async def _insert_raw(database: Database, payload: bytes) -> None:
+    """An outbox row written by something else than `add` (a corrupted payload, say)."""
+    now = datetime.now(timezone.utc)
+    async with database.sessions() as session:
+        await session.execute(
+            database.outbox.insert().values(
+                event_id=uuid.uuid4(),
+                event_name="Joined",
+                topic="users",
+                payload=payload,
+                status="new",
+                attempts=0,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await session.commit()
+
+
+class TestRelaySide:
+    @pytest.mark.parametrize(
+        ("payload", "message"),
+        [(b'{"broken', r"row \d+ has a payload that is not \(compressed\) JSON"),
+         (zlib.compress(b"[1]"), r"row \d+ payload is \[1\], not an object")],
+    )  # fmt: skip
+    async def test_undecodable_payload_names_its_row(
+        self, database: Database, payload: bytes, message: str
+    ) -> None:
+        await _insert_raw(database, payload)
+        async with database.sessions() as session:
+            relay = SqlAlchemyOutboxedEventRepository(
+                session, ZlibCompressor(), table=database.outbox
+            )
+            with pytest.raises(OutboxPayloadError, match=message):
+                await relay.claim_batch(10, lease=LEASE)
+
+    async def test_relay_calls_leave_the_session_transactional(
+        self, database: Database, orders: Table
+    ) -> None:
+        # PostgreSQL runs claim and mark in autocommit: the session's next unit of
+        # work must still be a transaction that a rollback undoes.
+        async with database.sessions() as session:
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(_event())
+            await outbox.commit()
+            [row] = await outbox.claim_batch(10, lease=LEASE)
+            await outbox.mark_produced([row.id])
+            await session.execute(orders.insert().values(id=1, name="book"))
+            outbox.add(_event(2))
+            await outbox.rollback()
+            assert await outbox.claim_batch(10, lease=LEASE) == []
+        assert await _names(database, orders) == []
+        assert await _count(database) == 1
+
+    async def test_claim_joins_and_commits_a_transaction_the_caller_left_open(
+        self, database: Database, orders: Table
+    ) -> None:
+        async with database.sessions() as session:
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(_event())
+            await outbox.commit()
+            await session.execute(orders.insert().values(id=1, name="book"))
+            [row] = await outbox.claim_batch(10, lease=LEASE)
+            await session.execute(orders.insert().values(id=2, name="pen"))
+            await outbox.mark_produced([row.id])
+            assert not session.in_transaction()
+        assert sorted(await _names(database, orders)) == ["book", "pen"]
+        async with database.sessions() as session:
+            status = (await session.execute(select(database.outbox.c.status))).scalar_one()
+        assert status == "produced"
 
 
 class TestSchema:

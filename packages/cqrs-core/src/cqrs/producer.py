@@ -256,7 +256,7 @@ async def _send_batch(
     except Exception as exc:
         failures.extend((row, exc) for row in rows)
         return
-    if not isinstance(outcomes, Sequence) or len(outcomes) != len(rows):
+    if not isinstance(outcomes, (list, tuple)) or len(outcomes) != len(rows):
         error = TypeError(
             f"send_messages() of a batch of {len(rows)} messages returned {outcomes!r}, "
             "not a list of one outcome per message (None, or the exception of a failed send)"
