@@ -4,9 +4,14 @@ Both sides do the same work on the same machine in the same run, with `--workers
 relays in parallel on one outbox table each (filled with `--events` rows first):
 
 - ours: `cqrs.EventProducer` + `SqlAlchemyOutboxedEventRepository` + `KafkaMessageBroker`
-  (`relay_once` with `--batch` rows claimed at a time, `--concurrency` sends in flight);
+  (`relay_once` with `--batch` rows claimed at a time, each batch handed to the
+  broker's `send_messages` at once: every send in flight, as in the floor);
 - floor: plain asyncpg + plain aiokafka: the same claim query (UPDATE … FOR UPDATE
-  SKIP LOCKED RETURNING), every send of the batch in flight, one UPDATE marking them.
+  SKIP LOCKED RETURNING the same columns, one statement in autocommit), every send
+  of the batch in flight with the same record (the stored payload bytes, the key,
+  and the three headers ours sends: message name, message id, content type), one
+  UPDATE marking them. The floor forwards the stored JSON as it is; ours decodes it
+  into the `OutboxedEvent` and encodes it again (sorted keys) for Kafka.
 
 After each side the topic's record count is checked against `--events`: no event
 sent twice, none lost.
@@ -116,6 +121,11 @@ async def floor(table: str, bootstrap: str, workers: int, batch: int) -> None:
                         row["topic"],
                         bytes(row["payload"]),
                         key=row["message_key"].encode() if row["message_key"] else None,
+                        headers=[
+                            ("cqrs-message-name", row["event_name"].encode()),
+                            ("cqrs-message-id", str(row["event_id"]).encode()),
+                            ("content-type", b"application/json"),
+                        ],
                     )
                     for row in rows
                 ]
