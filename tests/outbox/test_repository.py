@@ -231,6 +231,28 @@ class TestRelaySide:
             status = (await session.execute(select(database.outbox.c.status))).scalar_one()
         assert status == "produced"
 
+    async def test_a_session_bound_to_a_connection_keeps_its_outer_transaction(
+        self, database: Database
+    ) -> None:
+        # The test-suite pattern: everything inside one outer transaction, rolled back.
+        # (Autocommit is PostgreSQL's path; SQLite's driver does not nest SAVEPOINTs so.)
+        if database.backend != "postgresql":
+            pytest.skip("the autocommit relay path is PostgreSQL's")
+        async with database.engine.connect() as conn:
+            outer = await conn.begin()
+            session = AsyncSession(bind=conn, join_transaction_mode="create_savepoint")
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(_event())
+            await outbox.commit()
+            [row] = await outbox.claim_batch(10, lease=LEASE)
+            await outbox.mark_produced([row.id])
+            status = (await session.execute(select(database.outbox.c.status))).scalar_one()
+            assert status == "produced"
+            await session.close()
+            assert outer.is_active
+            await outer.rollback()
+        assert await _count(database) == 0
+
 
 class TestSchema:
     async def test_table_name_defaults_to_the_environment_variable(

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from cqrs.compressors.protocol import Compressor
 from cqrs.events.event import INotificationEvent
@@ -40,7 +40,8 @@ class SqlAlchemyOutboxedEventRepository:
     Relay side: every call runs and commits its own short transaction on
     `session` (give each relay its own session). On PostgreSQL, `claim_batch`
     and `mark_produced` are single statements and run in autocommit (one round
-    trip each, no BEGIN/COMMIT) when the session has no transaction open. A
+    trip each, no BEGIN/COMMIT) when the session is bound to an engine and has
+    no transaction open. A
     database error rolls the session back and raises `OutboxDatabaseError`;
     the session stays usable.
 
@@ -215,10 +216,17 @@ class SqlAlchemyOutboxedEventRepository:
 
     async def _relay_connection(self, dialect: str) -> AsyncConnection:
         # A single statement needs no transaction of its own: on PostgreSQL run it in
-        # autocommit, unless the caller left a transaction open (then it joins it).
-        if dialect == "postgresql" and not self.session.in_transaction():
-            return await self.session.connection(execution_options=_AUTOCOMMIT)
-        return await self.session.connection()
+        # autocommit on a connection of the session's engine, unless the caller left a
+        # transaction open (then it joins it). A session bound to a connection is left
+        # alone: that connection may carry an outer transaction of the caller's.
+        session = self.session
+        if (
+            dialect == "postgresql"
+            and isinstance(session.bind, AsyncEngine)
+            and not session.in_transaction()
+        ):
+            return await session.connection(execution_options=_AUTOCOMMIT)
+        return await session.connection()
 
     async def _write(self, stmt: Any, what: str) -> int:
         try:
