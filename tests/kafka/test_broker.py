@@ -156,14 +156,23 @@ class TestSendMessages:
         [record] = await kafka.read(kafka_topic, 1)
         assert json.loads(record.value)["amount"] == 1
 
-    async def test_unacknowledged_batch_reports_publish_errors(self, kafka_process: Any) -> None:
+    @pytest.mark.parametrize("known_topic", [False, True])
+    async def test_unacknowledged_batch_reports_publish_errors(
+        self, kafka_process: Any, known_topic: bool
+    ) -> None:
+        # Unknown topic: the records cannot even be enqueued (no metadata). Known
+        # topic: they are enqueued, and their deliveries fail.
+        topic = f"cqrs-test-gone-{uuid.uuid4().hex[:8]}"
         broker = kafka_broker.KafkaMessageBroker(
-            producer(kafka_process.bootstrap, request_timeout_ms=1000)
+            producer(kafka_process.bootstrap, request_timeout_ms=1000, retry_backoff_ms=50)
         )
         await broker.start()
         try:
+            if known_topic:
+                await kafka_process.tools.create_topics(topic)
+                assert await broker.send_messages([message(topic)]) == [None]
             kafka_process.kill()
-            outcomes = await broker.send_messages([message("cqrs-test-gone", n) for n in range(3)])
+            outcomes = await broker.send_messages([message(topic, n) for n in range(3)])
             assert all(isinstance(outcome, KafkaPublishError) for outcome in outcomes)
             assert all(outcome.__cause__ is not None for outcome in outcomes if outcome)
         finally:

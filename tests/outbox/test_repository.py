@@ -16,6 +16,7 @@ from cqrs.compressors import ZlibCompressor
 from cqrs.outbox import InvalidOutboxEventError
 from cqrs.outbox.sqlalchemy import (
     OutboxConfigurationError,
+    OutboxDatabaseError,
     OutboxPayloadError,
     SqlAlchemyOutboxedEventRepository,
     outbox_table,
@@ -195,6 +196,20 @@ class TestRelaySide:
             )
             with pytest.raises(OutboxPayloadError, match=message):
                 await relay.claim_batch(10, lease=LEASE)
+
+    async def test_a_failed_claim_raises_and_leaves_the_session_usable(
+        self, database: Database
+    ) -> None:
+        async with database.sessions() as session:
+            missing = SqlAlchemyOutboxedEventRepository(session, table="t_outbox_missing")
+            with pytest.raises(OutboxDatabaseError, match="could not claim a batch"):
+                await missing.claim_batch(10, lease=LEASE)
+            with pytest.raises(OutboxDatabaseError, match="could not mark rows produced"):
+                await missing.mark_produced([1])
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(_event())
+            await outbox.commit()
+            assert len(await outbox.claim_batch(10, lease=LEASE)) == 1
 
     async def test_relay_calls_leave_the_session_transactional(
         self, database: Database, orders: Table

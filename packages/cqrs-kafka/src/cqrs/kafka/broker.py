@@ -13,10 +13,8 @@ from cqrs.kafka.exceptions import KafkaPublishError
 from cqrs.kafka.producer import KafkaProducer
 from cqrs.kafka.serialization import (
     CONTENT_TYPE_HEADER,
-    JSON,
     MESSAGE_ID_HEADER,
     MESSAGE_NAME_HEADER,
-    PROTOBUF,
     Codec,
 )
 from cqrs.message_brokers.protocol import Message
@@ -24,7 +22,6 @@ from cqrs.message_brokers.protocol import Message
 __all__ = ["KafkaMessageBroker"]
 
 _DEFAULT_CODEC = Codec()
-_CONTENT_TYPES = {JSON: JSON.encode(), PROTOBUF: PROTOBUF.encode()}
 
 
 class KafkaMessageBroker(Service):
@@ -117,7 +114,7 @@ class KafkaMessageBroker(Service):
         headers = [
             (MESSAGE_NAME_HEADER, message.message_name.encode()),
             (MESSAGE_ID_HEADER, str(message.message_id).encode()),
-            (CONTENT_TYPE_HEADER, _CONTENT_TYPES.get(content_type) or content_type.encode()),
+            (CONTENT_TYPE_HEADER, content_type.encode()),
         ]
         if message.headers:
             headers.extend((name, text.encode()) for name, text in message.headers.items())
