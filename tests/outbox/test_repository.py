@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 import zlib
 from datetime import datetime, timedelta, timezone
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import cqrs
 from cqrs.compressors import ZlibCompressor
-from cqrs.outbox import InvalidOutboxEventError
+from cqrs.outbox import EventStatus, InvalidOutboxEventError, OutboxedEvent
 from cqrs.outbox.sqlalchemy import (
     OutboxConfigurationError,
     OutboxDatabaseError,
@@ -196,6 +197,24 @@ class TestRelaySide:
             )
             with pytest.raises(OutboxPayloadError, match=message):
                 await relay.claim_batch(10, lease=LEASE)
+
+    async def test_claimed_snapshots_are_ordinary_frozen_events(self, database: Database) -> None:
+        event = _event(7)
+        async with database.sessions() as session:
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(event)
+            await outbox.commit()
+            [row] = await outbox.claim_batch(10, lease=LEASE)
+        fields = {f.name for f in dataclasses.fields(OutboxedEvent)}
+        assert set(vars(row)) == fields
+        assert row == dataclasses.replace(row)
+        assert (row.event_id, row.payload, row.status) == (
+            event.event_id,
+            event.to_dict(),
+            EventStatus.NEW,
+        )
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            row.attempts = 3  # type: ignore[misc]
 
     async def test_a_failed_claim_raises_and_leaves_the_session_usable(
         self, database: Database

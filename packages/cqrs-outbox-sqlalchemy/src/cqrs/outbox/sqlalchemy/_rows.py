@@ -97,7 +97,7 @@ def claimed_events(
     directly; anything else (compressed, or not a JSON object) goes through
     `decode_payload`, which also names the row in its errors.
     """
-    loads = json.loads
+    loads, new, set_attribute = json.loads, object.__new__, object.__setattr__
     events: list[OutboxedEvent] = []
     append = events.append
     for row_id, event_id, name, topic, key, data, status, attempts, last_error, created in rows:
@@ -109,19 +109,27 @@ def claimed_events(
                 payload = None
         if type(payload) is not dict:
             payload = decode_payload(data, compressor, row_id)
-        append(
-            OutboxedEvent(
-                id=row_id,
-                event_id=event_id,
-                event_name=name,
-                topic=topic,
-                payload=payload,
-                status=_STATUS[status],
-                attempts=attempts,
-                next_attempt_at=until,
-                created_at=created,
-                last_error=last_error,
-                key=key,
-            )
+        # `OutboxedEvent` is a frozen dataclass without `__post_init__` or slots: its
+        # fields are its `__dict__`. Setting that in one call skips the eleven
+        # `object.__setattr__` calls of the generated `__init__` (a third of the
+        # per-row cost here); the result is an ordinary, equal, frozen snapshot.
+        event = new(OutboxedEvent)
+        set_attribute(
+            event,
+            "__dict__",
+            {
+                "id": row_id,
+                "event_id": event_id,
+                "event_name": name,
+                "topic": topic,
+                "payload": payload,
+                "status": _STATUS[status],
+                "attempts": attempts,
+                "next_attempt_at": until,
+                "created_at": created,
+                "last_error": last_error,
+                "key": key,
+            },
         )
+        append(event)
     return events
