@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections import Counter
 from datetime import timedelta
@@ -132,6 +133,24 @@ class TestRelayOnce:
                 payload=event.to_dict(),
             )
         ]
+
+    async def test_to_message_gives_ordinary_frozen_messages(self) -> None:
+        repository = _repository()
+        await _commit(repository, 2)
+        first, second = await repository.claim_batch(10, lease=timedelta(seconds=30))
+        message, other = first.to_message(), second.to_message()
+        assert message == Message(
+            message_name=first.event_name,
+            message_id=first.event_id,
+            topic=first.topic,
+            payload=first.payload,
+            key=first.key,
+        )
+        assert set(vars(message)) == {f.name for f in dataclasses.fields(Message)}
+        assert message.headers == {}
+        assert message.headers is not other.headers
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            message.topic = "elsewhere"  # type: ignore[misc]
 
     async def test_uncommitted_events_are_not_sent(self) -> None:
         repository, broker = _repository(), InMemoryMessageBroker()
