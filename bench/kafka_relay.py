@@ -4,9 +4,14 @@ Both sides do the same work on the same machine in the same run, with `--workers
 relays in parallel on one outbox table each (filled with `--events` rows first):
 
 - ours: `cqrs.EventProducer` + `SqlAlchemyOutboxedEventRepository` + `KafkaMessageBroker`
-  (`relay_once` with `--batch` rows claimed at a time, `--concurrency` sends in flight);
+  (`relay_once` with `--batch` rows claimed at a time, each batch handed to the
+  broker's `send_messages` at once: every send in flight, as in the floor);
 - floor: plain asyncpg + plain aiokafka: the same claim query (UPDATE … FOR UPDATE
-  SKIP LOCKED RETURNING), every send of the batch in flight, one UPDATE marking them.
+  SKIP LOCKED RETURNING the same columns, one statement in autocommit), every send
+  of the batch in flight with the same record (the stored payload bytes, the key,
+  and the three headers ours sends: message name, message id, content type), one
+  UPDATE marking them. The floor forwards the stored JSON as it is; ours decodes it
+  into the `OutboxedEvent` and encodes it again (sorted keys) for Kafka.
 
 After each side the topic's record count is checked against `--events`: no event
 sent twice, none lost.
@@ -34,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 import cqrs
 from cqrs.kafka import KafkaMessageBroker, KafkaProducer
 from cqrs.outbox.sqlalchemy import SqlAlchemyOutboxedEventRepository, create_tables, outbox_table
+from cqrs.outbox.sqlalchemy.claim import CLAIMED
 
 DSN = os.environ.get("CQRS_TEST_POSTGRES_DSN", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 PARTITIONS = 4
@@ -100,7 +106,7 @@ async def floor(table: str, bootstrap: str, workers: int, batch: int) -> None:
         f"UPDATE {table} SET next_attempt_at = now() + interval '30 seconds', updated_at = now() "
         f"WHERE id IN (SELECT id FROM {table} WHERE status IN ('new', 'failed') AND "
         "(next_attempt_at IS NULL OR next_attempt_at <= now()) ORDER BY id LIMIT $1 "
-        "FOR UPDATE SKIP LOCKED) RETURNING id, topic, message_key, payload"
+        f"FOR UPDATE SKIP LOCKED) RETURNING {', '.join(CLAIMED)}"
     )
     mark = (
         f"UPDATE {table} SET status = 'produced', next_attempt_at = NULL, updated_at = now() "
@@ -115,6 +121,11 @@ async def floor(table: str, bootstrap: str, workers: int, batch: int) -> None:
                         row["topic"],
                         bytes(row["payload"]),
                         key=row["message_key"].encode() if row["message_key"] else None,
+                        headers=[
+                            ("cqrs-message-name", row["event_name"].encode()),
+                            ("cqrs-message-id", str(row["event_id"]).encode()),
+                            ("content-type", b"application/json"),
+                        ],
                     )
                     for row in rows
                 ]

@@ -9,11 +9,16 @@ Figures (events per second, best of `--repeats`):
    in transactions of the same size.
 2. relay, one relay: `cqrs.EventProducer.relay_once` in a loop (claim a batch of
    `--batch`, send each row to an in-memory broker, mark the batch produced) until
-   the table is drained. Floor: asyncpg running the same claim
-   `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING` and the
-   same `UPDATE … SET status = 'produced'`, and decoding each payload.
+   the table is drained. Floor: asyncpg running the same statements as the
+   repository, each a single statement in autocommit (one round trip): the claim
+   `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING <the
+   columns an OutboxedEvent needs>` and `UPDATE … SET status = 'produced' …
+   WHERE id = ANY($1)`, and decoding each payload.
 3. relay, `--relays` relay processes on one table (each its own engine and
    session), timed from a common start until every row is produced.
+
+Relay timings start once the connection is open (both sides), so they measure
+relaying, not connecting.
 
     uv run python bench/outbox_postgres.py [--events 20000] [--per-tx 100] [--batch 500]
 
@@ -41,6 +46,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 import cqrs
 from cqrs.message_brokers.memory import InMemoryMessageBroker
 from cqrs.outbox.sqlalchemy import SqlAlchemyOutboxedEventRepository, create_tables, outbox_table
+from cqrs.outbox.sqlalchemy.claim import CLAIMED
 
 DSN = os.environ.get("CQRS_TEST_POSTGRES_DSN", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 LEASE = timedelta(seconds=60)
@@ -119,51 +125,63 @@ async def write_floor(table: Table, count: int, per_tx: int) -> float:
 # -- relay -----------------------------------------------------------------------------
 
 
-async def relay_cqrs(table: Table, batch: int) -> int:
+async def relay_cqrs(
+    table: Table, batch: int, ready: Any = None, start: Any = None
+) -> tuple[int, float, float]:
+    """Relay until the table is drained; (events sent, start time, end time).
+
+    The engine connects (and SQLAlchemy initializes its dialect) before the clock
+    starts, as the floor's connection does; `ready`/`start` line processes up.
+    """
     engine = create_async_engine(DSN)
     broker = InMemoryMessageBroker()
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        await session.connection()
+        await session.commit()
+        if ready is not None:
+            ready.put(True)
+            start.wait()
+        began = time.time()
         repository = SqlAlchemyOutboxedEventRepository(session, table=table)
         producer = cqrs.EventProducer(broker, repository, batch_size=batch, lease=LEASE)
         while (await producer.relay_once()).claimed:
             pass
+        ended = time.time()
     await engine.dispose()
-    return len(broker.messages)
+    return len(broker.messages), began, ended
 
 
-async def relay_floor(table: Table, batch: int) -> int:
+async def relay_floor(table: Table, batch: int) -> tuple[int, float, float]:
     conn = await asyncpg.connect(_plain_dsn())
     claim = (
         f"UPDATE {table.name} SET next_attempt_at = $1, updated_at = $2 WHERE id IN ("
         f"SELECT id FROM {table.name} WHERE status IN ('new', 'failed') AND "
         "(next_attempt_at IS NULL OR next_attempt_at <= $2) ORDER BY id LIMIT $3 "
-        "FOR UPDATE SKIP LOCKED) RETURNING *"
+        f"FOR UPDATE SKIP LOCKED) RETURNING {', '.join(CLAIMED)}"
     )
     produced = (
         f"UPDATE {table.name} SET status = 'produced', next_attempt_at = NULL, updated_at = $2 "
         "WHERE id = ANY($1)"
     )
     sent: list[Any] = []
+    began = time.time()
     while True:
         now = datetime.now(timezone.utc)
-        async with conn.transaction():
-            rows = await conn.fetch(claim, now + LEASE, now, batch)
+        rows = await conn.fetch(claim, now + LEASE, now, batch)
         if not rows:
             break
         for row in rows:
             sent.append((row["event_id"], json.loads(row["payload"])))
         await conn.execute(produced, [row["id"] for row in rows], now)
+    ended = time.time()
     await conn.close()
-    return len(sent)
+    return len(sent), began, ended
 
 
 def _relay_process(table_name: str, batch: int, ready: Any, start: Any, done: Any) -> None:
     table = outbox_table(table_name, MetaData())
-    ready.put(True)  # imported: the start line is the same for every process
-    start.wait()
-    began = time.time()
-    sent = asyncio.run(relay_cqrs(table, batch))
-    done.put((began, time.time(), sent))
+    # Connected before `ready`: the start line is the same for every process.
+    done.put(asyncio.run(relay_cqrs(table, batch, ready, start)))
 
 
 def relay_processes(table: Table, batch: int, relays: int) -> tuple[float, int]:
@@ -182,14 +200,8 @@ def relay_processes(table: Table, batch: int, relays: int) -> tuple[float, int]:
     results = [done.get() for _ in workers]
     for worker in workers:
         worker.join()
-    elapsed = max(end for _, end, _ in results) - min(began for began, _, _ in results)
-    return elapsed, sum(sent for _, _, sent in results)
-
-
-async def _timed(coro: Any) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = await coro
-    return time.perf_counter() - started, result
+    elapsed = max(end for _, _, end in results) - min(began for _, began, _ in results)
+    return elapsed, sum(sent for sent, _, _ in results)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -205,14 +217,14 @@ async def main(args: argparse.Namespace) -> None:
         for _ in range(args.repeats):
             await _truncate(table)
             best("write floor (asyncpg)", await write_floor(table, args.events, args.per_tx))
-            elapsed, sent = await _timed(relay_floor(table, args.batch))
+            sent, began, ended = await relay_floor(table, args.batch)
             assert sent == args.events, sent
-            best("relay floor (asyncpg)", sent / elapsed)
+            best("relay floor (asyncpg)", sent / (ended - began))
             await _truncate(table)
             best("write cqrs", await write_cqrs(table, args.events, args.per_tx))
-            elapsed, sent = await _timed(relay_cqrs(table, args.batch))
+            sent, began, ended = await relay_cqrs(table, args.batch)
             assert sent == args.events, sent
-            best("relay cqrs, 1 relay", sent / elapsed)
+            best("relay cqrs, 1 relay", sent / (ended - began))
             await _truncate(table)
             await write_floor(table, args.events, args.per_tx)
             elapsed, sent = relay_processes(table, args.batch, args.relays)

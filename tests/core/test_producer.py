@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections import Counter
 from datetime import timedelta
@@ -13,7 +14,7 @@ import pytest
 
 import cqrs
 from cqrs.message_brokers.memory import InMemoryMessageBroker
-from cqrs.message_brokers.protocol import Message, MessageBroker
+from cqrs.message_brokers.protocol import BatchMessageBroker, Message, MessageBroker
 from cqrs.outbox import (
     EventStatus,
     MemoryOutboxedEventRepository,
@@ -133,6 +134,24 @@ class TestRelayOnce:
             )
         ]
 
+    async def test_to_message_gives_ordinary_frozen_messages(self) -> None:
+        repository = _repository()
+        await _commit(repository, 2)
+        first, second = await repository.claim_batch(10, lease=timedelta(seconds=30))
+        message, other = first.to_message(), second.to_message()
+        assert message == Message(
+            message_name=first.event_name,
+            message_id=first.event_id,
+            topic=first.topic,
+            payload=first.payload,
+            key=first.key,
+        )
+        assert set(vars(message)) == {f.name for f in dataclasses.fields(Message)}
+        assert message.headers == {}
+        assert message.headers is not other.headers
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            message.topic = "elsewhere"  # type: ignore[misc]
+
     async def test_uncommitted_events_are_not_sent(self) -> None:
         repository, broker = _repository(), InMemoryMessageBroker()
         repository.add(Event(event_name="Pending", topic="t", payload={}))
@@ -203,6 +222,107 @@ class TestRelayOnce:
         while (await producer.relay_once()).claimed:
             pass
         assert sorted(m.message_id for m in broker.messages) == sorted(e.event_id for e in events)
+
+
+class BatchBroker(InMemoryMessageBroker):
+    """A `BatchMessageBroker`: records each `send_messages` call; fails chosen topics.
+
+    `outcomes`, when set, replaces what `send_messages` returns; `raises` makes it
+    raise; `gate` makes it block until cancelled (after recording the call).
+    """
+
+    def __init__(self, fail_topics: set[str] | None = None) -> None:
+        super().__init__()
+        self.fail_topics = fail_topics or set()
+        self.batches: list[list[Message]] = []
+        self.single_sends = 0
+        self.outcomes: Any = None
+        self.raises: Exception | None = None
+        self.gate: asyncio.Event | None = None
+
+    async def send_message(self, message: Message) -> None:
+        self.single_sends += 1
+        await super().send_message(message)
+
+    async def send_messages(self, messages: list[Message]) -> list[Exception | None]:
+        self.batches.append(list(messages))
+        if self.gate is not None:
+            self.gate.set()
+            await asyncio.Event().wait()
+        if self.raises is not None:
+            raise self.raises
+        if self.outcomes is not None:
+            return self.outcomes  # type: ignore[no-any-return]
+        outcomes: list[Exception | None] = []
+        for message in messages:
+            if message.topic in self.fail_topics:
+                outcomes.append(ConnectionError(f"refused {message.message_id}"))
+            else:
+                await super().send_message(message)
+                outcomes.append(None)
+        return outcomes
+
+
+class TestBatchBroker:
+    async def test_a_batch_goes_to_send_messages_in_one_call_in_order(self) -> None:
+        repository, broker = _repository(), BatchBroker()
+        events = await _commit(repository, 5)
+        assert isinstance(broker, BatchMessageBroker)
+        producer = EventProducer(broker, repository, batch_size=4)
+        assert await producer.relay_once() == RelayReport(claimed=4, produced=4)
+        assert await producer.relay_once() == RelayReport(claimed=1, produced=1)
+        assert [[m.message_id for m in batch] for batch in broker.batches] == [
+            [e.event_id for e in events[:4]],
+            [events[4].event_id],
+        ]
+        assert broker.single_sends == 0
+        assert {row.status for row in repository.store.rows()} == {EventStatus.PRODUCED}
+
+    async def test_only_the_failed_messages_are_marked_failed(self) -> None:
+        repository, broker = _repository(), BatchBroker(fail_topics={"bad"})
+        await _commit(repository, 2, topic="good")
+        [bad] = await _commit(repository, 1, topic="bad")
+        report = await EventProducer(broker, repository).relay_once()
+        assert report == RelayReport(claimed=3, produced=2, failed=1)
+        rows = {row.event_id: row for row in repository.store.rows()}
+        assert rows.pop(bad.event_id).status is EventStatus.FAILED
+        assert {row.status for row in rows.values()} == {EventStatus.PRODUCED}
+        assert [m.topic for m in broker.messages] == ["good", "good"]
+
+    async def test_a_raising_batch_fails_every_row(self) -> None:
+        repository, broker = _repository(), BatchBroker()
+        broker.raises = ConnectionError("cluster unreachable")
+        await _commit(repository, 3)
+        report = await EventProducer(broker, repository).relay_once()
+        assert report == RelayReport(claimed=3, failed=3)
+        rows = repository.store.rows()
+        assert {(row.status, row.attempts) for row in rows} == {(EventStatus.FAILED, 1)}
+        assert all("cluster unreachable" in (row.last_error or "") for row in rows)
+
+    @pytest.mark.parametrize("outcomes", [[None], "ok", None])
+    async def test_outcomes_not_one_per_message_fail_every_row(self, outcomes: Any) -> None:
+        repository, broker = _repository(), BatchBroker()
+        broker.outcomes = outcomes if outcomes is not None else 42
+        await _commit(repository, 2)
+        report = await EventProducer(broker, repository).relay_once()
+        assert report == RelayReport(claimed=2, failed=2)
+        assert all(
+            "not a list of one outcome per message" in (row.last_error or "")
+            for row in repository.store.rows()
+        )
+
+    async def test_cancel_during_send_messages_releases_the_batch(self) -> None:
+        repository, broker = _repository(), BatchBroker()
+        broker.gate = asyncio.Event()
+        await _commit(repository, 3)
+        task = asyncio.ensure_future(EventProducer(broker, repository).relay_once())
+        await asyncio.wait_for(broker.gate.wait(), 1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        again = await repository.claim_batch(10, lease=timedelta(seconds=30))
+        assert len(again) == 3
+        assert all(row.attempts == 0 for row in again)
 
 
 class TestConcurrentProducers:

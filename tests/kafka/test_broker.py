@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from typing import Any
@@ -12,7 +13,7 @@ import cqrs
 from cqrs.adapters import kafka as kafka_adapter
 from cqrs.kafka import KafkaConnectionError, KafkaProducer, KafkaPublishError
 from cqrs.message_brokers import kafka as kafka_broker
-from cqrs.message_brokers.protocol import Message
+from cqrs.message_brokers.protocol import BatchMessageBroker, Message
 
 pytestmark = pytest.mark.anyio
 
@@ -108,6 +109,82 @@ class TestKafkaMessageBroker:
             assert isinstance(caught.value.__cause__, Exception)
         finally:
             await broker.stop()
+
+
+@pytest.mark.services
+class TestSendMessages:
+    """`send_messages`: the batch path the outbox relay uses."""
+
+    async def test_publishes_a_batch_in_order_and_reports_each(
+        self, kafka: Any, topic: str
+    ) -> None:
+        await kafka.create_topics(topic, partitions=3)
+        batch = [message(topic, n, key="aggregate-1") for n in range(30)]
+        async with kafka_broker.KafkaMessageBroker(producer(kafka.bootstrap)) as broker:
+            assert isinstance(broker, BatchMessageBroker)
+            assert await broker.send_messages(batch) == [None] * 30
+        records = await kafka.read(topic, 30)
+        assert len({r.partition for r in records}) == 1
+        assert [json.loads(r.value)["amount"] for r in records] == list(range(30))
+        assert [dict(r.headers)["cqrs-message-id"] for r in records] == [
+            str(m.message_id).encode() for m in batch
+        ]
+
+    async def test_a_message_that_cannot_be_encoded_fails_alone(
+        self, kafka: Any, kafka_topic: str
+    ) -> None:
+        bad = dataclasses.replace(message(kafka_topic, 2), payload={"when": object()})
+        batch = [message(kafka_topic, 1), bad, message(kafka_topic, 3)]
+        async with kafka_broker.KafkaMessageBroker(producer(kafka.bootstrap)) as broker:
+            first, failed, last = await broker.send_messages(batch)
+        assert first is None
+        assert last is None
+        assert isinstance(failed, TypeError)
+        records = await kafka.read(kafka_topic, 2)
+        assert sorted(json.loads(r.value)["amount"] for r in records) == [1, 3]
+
+    async def test_a_message_kafka_refuses_fails_alone(self, kafka: Any, kafka_topic: str) -> None:
+        big = dataclasses.replace(message(kafka_topic, 2), payload={"blob": "x" * 4000})
+        batch = [message(kafka_topic, 1), big]
+        small = producer(kafka.bootstrap, max_request_size=2000)
+        async with kafka_broker.KafkaMessageBroker(small) as broker:
+            sent, refused = await broker.send_messages(batch)
+        assert sent is None
+        assert isinstance(refused, KafkaPublishError)
+        assert refused.message_id == str(big.message_id)
+        assert isinstance(refused.__cause__, Exception)
+        [record] = await kafka.read(kafka_topic, 1)
+        assert json.loads(record.value)["amount"] == 1
+
+    @pytest.mark.parametrize("known_topic", [False, True])
+    async def test_unacknowledged_batch_reports_publish_errors(
+        self, kafka_process: Any, known_topic: bool
+    ) -> None:
+        # Unknown topic: the records cannot even be enqueued (no metadata). Known
+        # topic: they are enqueued, and their deliveries fail.
+        topic = f"cqrs-test-gone-{uuid.uuid4().hex[:8]}"
+        broker = kafka_broker.KafkaMessageBroker(
+            producer(kafka_process.bootstrap, request_timeout_ms=1000, retry_backoff_ms=50)
+        )
+        await broker.start()
+        try:
+            if known_topic:
+                await kafka_process.tools.create_topics(topic)
+                assert await broker.send_messages([message(topic)]) == [None]
+            kafka_process.kill()
+            outcomes = await broker.send_messages([message(topic, n) for n in range(3)])
+            assert all(isinstance(outcome, KafkaPublishError) for outcome in outcomes)
+            assert all(outcome.__cause__ is not None for outcome in outcomes if outcome)
+        finally:
+            await broker.stop()
+
+    async def test_send_messages_before_start_starts_it(self, kafka: Any, kafka_topic: str) -> None:
+        broker = kafka_broker.KafkaMessageBroker(producer(kafka.bootstrap))
+        try:
+            assert await broker.send_messages([message(kafka_topic)]) == [None]
+        finally:
+            await broker.stop()
+        assert len(await kafka.read(kafka_topic, 1)) == 1
 
 
 class TestProducerSettings:

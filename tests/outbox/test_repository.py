@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import dataclasses
+import uuid
+import zlib
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -11,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import cqrs
 from cqrs.compressors import ZlibCompressor
-from cqrs.outbox import InvalidOutboxEventError
+from cqrs.outbox import EventStatus, InvalidOutboxEventError, OutboxedEvent
 from cqrs.outbox.sqlalchemy import (
     OutboxConfigurationError,
+    OutboxDatabaseError,
     OutboxPayloadError,
     SqlAlchemyOutboxedEventRepository,
     outbox_table,
@@ -223,6 +227,131 @@ class TestBatchCommit:
             outbox.add(_event(2))
             with pytest.raises(Exception, match="timezone-aware"):
                 await outbox.commit()
+
+
+async def _insert_raw(database: Database, payload: bytes) -> None:
+    """An outbox row written by something else than `add` (a corrupted payload, say)."""
+    now = datetime.now(timezone.utc)
+    async with database.sessions() as session:
+        await session.execute(
+            database.outbox.insert().values(
+                event_id=uuid.uuid4(),
+                event_name="Joined",
+                topic="users",
+                payload=payload,
+                status="new",
+                attempts=0,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await session.commit()
+
+
+class TestRelaySide:
+    @pytest.mark.parametrize(
+        ("payload", "message"),
+        [(b'{"broken', r"row \d+ has a payload that is not \(compressed\) JSON"),
+         (zlib.compress(b"[1]"), r"row \d+ payload is \[1\], not an object")],
+    )  # fmt: skip
+    async def test_undecodable_payload_names_its_row(
+        self, database: Database, payload: bytes, message: str
+    ) -> None:
+        await _insert_raw(database, payload)
+        async with database.sessions() as session:
+            relay = SqlAlchemyOutboxedEventRepository(
+                session, ZlibCompressor(), table=database.outbox
+            )
+            with pytest.raises(OutboxPayloadError, match=message):
+                await relay.claim_batch(10, lease=LEASE)
+
+    async def test_claimed_snapshots_are_ordinary_frozen_events(self, database: Database) -> None:
+        event = _event(7)
+        async with database.sessions() as session:
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(event)
+            await outbox.commit()
+            [row] = await outbox.claim_batch(10, lease=LEASE)
+        fields = {f.name for f in dataclasses.fields(OutboxedEvent)}
+        assert set(vars(row)) == fields
+        assert row == dataclasses.replace(row)
+        assert (row.event_id, row.payload, row.status) == (
+            event.event_id,
+            event.to_dict(),
+            EventStatus.NEW,
+        )
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            row.attempts = 3  # type: ignore[misc]
+
+    async def test_a_failed_claim_raises_and_leaves_the_session_usable(
+        self, database: Database
+    ) -> None:
+        async with database.sessions() as session:
+            missing = SqlAlchemyOutboxedEventRepository(session, table="t_outbox_missing")
+            with pytest.raises(OutboxDatabaseError, match="could not claim a batch"):
+                await missing.claim_batch(10, lease=LEASE)
+            with pytest.raises(OutboxDatabaseError, match="could not mark rows produced"):
+                await missing.mark_produced([1])
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(_event())
+            await outbox.commit()
+            assert len(await outbox.claim_batch(10, lease=LEASE)) == 1
+
+    async def test_relay_calls_leave_the_session_transactional(
+        self, database: Database, orders: Table
+    ) -> None:
+        # PostgreSQL runs claim and mark in autocommit: the session's next unit of
+        # work must still be a transaction that a rollback undoes.
+        async with database.sessions() as session:
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(_event())
+            await outbox.commit()
+            [row] = await outbox.claim_batch(10, lease=LEASE)
+            await outbox.mark_produced([row.id])
+            await session.execute(orders.insert().values(id=1, name="book"))
+            outbox.add(_event(2))
+            await outbox.rollback()
+            assert await outbox.claim_batch(10, lease=LEASE) == []
+        assert await _names(database, orders) == []
+        assert await _count(database) == 1
+
+    async def test_claim_joins_and_commits_a_transaction_the_caller_left_open(
+        self, database: Database, orders: Table
+    ) -> None:
+        async with database.sessions() as session:
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(_event())
+            await outbox.commit()
+            await session.execute(orders.insert().values(id=1, name="book"))
+            [row] = await outbox.claim_batch(10, lease=LEASE)
+            await session.execute(orders.insert().values(id=2, name="pen"))
+            await outbox.mark_produced([row.id])
+            assert not session.in_transaction()
+        assert sorted(await _names(database, orders)) == ["book", "pen"]
+        async with database.sessions() as session:
+            status = (await session.execute(select(database.outbox.c.status))).scalar_one()
+        assert status == "produced"
+
+    async def test_a_session_bound_to_a_connection_keeps_its_outer_transaction(
+        self, database: Database
+    ) -> None:
+        # The test-suite pattern: everything inside one outer transaction, rolled back.
+        # (Autocommit is PostgreSQL's path; SQLite's driver does not nest SAVEPOINTs so.)
+        if database.backend != "postgresql":
+            pytest.skip("the autocommit relay path is PostgreSQL's")
+        async with database.engine.connect() as conn:
+            outer = await conn.begin()
+            session = AsyncSession(bind=conn, join_transaction_mode="create_savepoint")
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            outbox.add(_event())
+            await outbox.commit()
+            [row] = await outbox.claim_batch(10, lease=LEASE)
+            await outbox.mark_produced([row.id])
+            status = (await session.execute(select(database.outbox.c.status))).scalar_one()
+            assert status == "produced"
+            await session.close()
+            assert outer.is_active
+            await outer.rollback()
         assert await _count(database) == 0
 
 

@@ -70,6 +70,10 @@ class EventProducer:
       relay clears it before each claim, so a wake-up that arrives while it
       works is not lost. Polling goes on without it: a missed wake-up delays a
       row by at most `idle_sleep`, it never loses one.
+    - A broker with `send_messages(messages)` (`BatchMessageBroker`, e.g. the
+      Kafka broker) gets each batch in one call instead, whatever `concurrency`:
+      it publishes in order and reports each message's outcome, so only the rows
+      whose send failed go to `mark_failed`.
     - The seeds' loop also works: `async for events in producer.event_batch_generator():`
       then `await producer.send_message(event)` for each.
     """
@@ -115,10 +119,19 @@ class EventProducer:
             return _NOTHING
         sent: list[OutboxedEventId] = []
         failures: _Failures = []
+        send_batch = getattr(self.message_broker, "send_messages", None)
         try:
-            if self.concurrency == 1 or len(rows) == 1:
+            if send_batch is not None:
+                await _send_batch(send_batch, rows, sent, failures)
+            elif self.concurrency == 1 or len(rows) == 1:
+                send = self.message_broker.send_message
                 for row in rows:
-                    await self._send(row, sent, failures)
+                    try:
+                        await send(row.to_message())
+                    except Exception as exc:
+                        failures.append((row, exc))
+                    else:
+                        sent.append(row.id)
             else:
                 await self._send_concurrently(rows, sent, failures)
         except BaseException:
@@ -249,6 +262,28 @@ class EventProducer:
         if self._unsettled:
             ids, self._unsettled = list(self._unsettled), {}
             await self.repository.release(ids)
+
+
+async def _send_batch(
+    send_batch: Any, rows: list[OutboxedEvent], sent: list[OutboxedEventId], failures: _Failures
+) -> None:
+    try:
+        outcomes = await send_batch([row.to_message() for row in rows])
+    except Exception as exc:
+        failures.extend((row, exc) for row in rows)
+        return
+    if not isinstance(outcomes, (list, tuple)) or len(outcomes) != len(rows):
+        error = TypeError(
+            f"send_messages() of a batch of {len(rows)} messages returned {outcomes!r}, "
+            "not a list of one outcome per message (None, or the exception of a failed send)"
+        )
+        failures.extend((row, error) for row in rows)
+        return
+    for row, outcome in zip(rows, outcomes):
+        if outcome is None:
+            sent.append(row.id)
+        else:
+            failures.append((row, outcome))
 
 
 def _describe(exc: BaseException) -> str:

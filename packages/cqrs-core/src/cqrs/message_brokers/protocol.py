@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Message", "MessageBroker"]
+__all__ = ["BatchMessageBroker", "Message", "MessageBroker"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -33,4 +34,24 @@ class MessageBroker(Protocol):
 
     async def send_message(self, message: Message) -> None:
         """Publish one message to `message.topic`."""
+        ...
+
+
+@runtime_checkable
+class BatchMessageBroker(MessageBroker, Protocol):
+    """A `MessageBroker` that can also publish many messages at once (optional).
+
+    The outbox relay (`cqrs.EventProducer`) hands a broker that has
+    `send_messages` each claimed batch in one call, so the broker can put every
+    message on the wire before waiting for the acknowledgements.
+    """
+
+    async def send_messages(self, messages: Sequence[Message]) -> list[Exception | None]:
+        """Publish `messages` in order; return one outcome per message, in the same order.
+
+        An outcome is None when the message was published, or the exception
+        saying why it was not (the relay records it with `mark_failed`). One
+        failed message does not stop the others. Raising instead means that no
+        message of the batch can be assumed published.
+        """
         ...

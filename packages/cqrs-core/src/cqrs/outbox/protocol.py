@@ -40,6 +40,9 @@ from cqrs.message_brokers.protocol import Message
 
 __all__ = ["EventStatus", "OutboxedEvent", "OutboxedEventId", "OutboxedEventRepository"]
 
+_new = object.__new__
+_set_attribute = object.__setattr__
+
 #: The store's primary key of a row: an autoincrement integer or a string key.
 OutboxedEventId = int | str
 
@@ -83,13 +86,23 @@ class OutboxedEvent:
 
     def to_message(self) -> Message:
         """The broker message for this row, identified by the event id."""
-        return Message(
-            message_name=self.event_name,
-            message_id=self.event_id,
-            topic=self.topic,
-            payload=self.payload,
-            key=self.key,
+        # The relay calls this once per row: `Message` is a frozen dataclass without
+        # `__post_init__` or slots, so its field dict is set in one call instead of
+        # through the generated `__init__` (six `object.__setattr__` calls).
+        message = _new(Message)
+        _set_attribute(
+            message,
+            "__dict__",
+            {
+                "message_name": self.event_name,
+                "message_id": self.event_id,
+                "topic": self.topic,
+                "payload": self.payload,
+                "headers": {},
+                "key": self.key,
+            },
         )
+        return message
 
 
 @runtime_checkable

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from cqrs.compressors.protocol import Compressor
 from cqrs.events.event import INotificationEvent
@@ -17,8 +17,8 @@ from cqrs.outbox.exceptions import OutboxedEventNotFound
 from cqrs.outbox.memory import utc_now
 from cqrs.outbox.protocol import EventStatus, OutboxedEvent, OutboxedEventId
 from cqrs.outbox.retry import RetryPolicy
-from cqrs.outbox.sqlalchemy._rows import event_row, to_outboxed_event
-from cqrs.outbox.sqlalchemy.claim import claim_rows, id_in
+from cqrs.outbox.sqlalchemy._rows import claimed_events, event_row, to_outboxed_event
+from cqrs.outbox.sqlalchemy.claim import RelayStatements, id_in
 from cqrs.outbox.sqlalchemy.exceptions import OutboxDatabaseError
 from cqrs.outbox.sqlalchemy.notify import notify_channel
 from cqrs.outbox.sqlalchemy.staging import NOTIFY, stage
@@ -28,6 +28,7 @@ __all__ = ["SqlAlchemyOutboxedEventRepository"]
 
 _OPEN = (EventStatus.NEW.value, EventStatus.FAILED.value)
 _MAX_ERROR = 2000  # characters of `last_error` kept
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
 class SqlAlchemyOutboxedEventRepository:
@@ -38,8 +39,12 @@ class SqlAlchemyOutboxedEventRepository:
     in the same transaction as your other changes, and dropped on rollback.
 
     Relay side: every call runs and commits its own short transaction on
-    `session` (give each relay its own session). A database error rolls the
-    session back and raises `OutboxDatabaseError`; the session stays usable.
+    `session` (give each relay its own session). On PostgreSQL, `claim_batch`
+    and `mark_produced` are single statements and run in autocommit (one round
+    trip each, no BEGIN/COMMIT) when the session is bound to an engine and has
+    no transaction open. A
+    database error rolls the session back and raises `OutboxDatabaseError`;
+    the session stays usable.
 
     `table` is a `Table` (see `rebind_outbox_model`) or a table name; by default
     `$OUTBOX_SQLA_TABLE` or `"outbox"`, read now. `compressor` (e.g. the core's
@@ -72,6 +77,7 @@ class SqlAlchemyOutboxedEventRepository:
         self.retry: RetryPolicy = RetryPolicy(max_attempts, backoff_base, backoff_max)
         self._now = now
         self.notify: str | None = notify_channel(self.table) if notify else None
+        self._relay: RelayStatements | None = None
 
     # -- writer side -----------------------------------------------------------------------
 
@@ -97,24 +103,26 @@ class SqlAlchemyOutboxedEventRepository:
         now = self._now()
         until = now + lease
         try:
-            rows = await claim_rows(self.session, self.table, limit, now, until)
+            statements = self._statements()
+            conn = await self._relay_connection(statements.dialect)
+            rows = await statements.claim_rows(conn, limit, now, until)
             await self.session.commit()
         except SQLAlchemyError as exc:
             await self._failed(exc, "claim a batch")
-        return [to_outboxed_event(row, self.compressor, until) for row in rows]
+        return claimed_events(rows, self.compressor, until)
 
     async def mark_produced(self, ids: Sequence[OutboxedEventId]) -> None:
         """Mark the rows PRODUCED in one statement; unknown ids are ignored."""
         ids = _row_ids(ids)
         if not ids:
             return
-        table = self.table
-        stmt = (
-            update(table)
-            .where(id_in(table, ids, self._dialect()))
-            .values(status=EventStatus.PRODUCED.value, next_attempt_at=None, updated_at=self._now())
-        )
-        await self._write(stmt, "mark rows produced")
+        try:
+            statements = self._statements()
+            conn = await self._relay_connection(statements.dialect)
+            await statements.mark_produced(conn, ids, self._now())
+            await self.session.commit()
+        except SQLAlchemyError as exc:
+            await self._failed(exc, "mark rows produced")
 
     async def mark_failed(self, id: OutboxedEventId, error: str) -> EventStatus:
         """Record a failed send: FAILED with backoff, or DEAD at `max_attempts`."""
@@ -208,6 +216,26 @@ class SqlAlchemyOutboxedEventRepository:
 
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name
+
+    def _statements(self) -> RelayStatements:
+        statements = self._relay
+        if statements is None:
+            statements = self._relay = RelayStatements(self.table, self._dialect())
+        return statements
+
+    async def _relay_connection(self, dialect: str) -> AsyncConnection:
+        # A single statement needs no transaction of its own: on PostgreSQL run it in
+        # autocommit on a connection of the session's engine, unless the caller left a
+        # transaction open (then it joins it). A session bound to a connection is left
+        # alone: that connection may carry an outer transaction of the caller's.
+        session = self.session
+        if (
+            dialect == "postgresql"
+            and isinstance(session.bind, AsyncEngine)
+            and not session.in_transaction()
+        ):
+            return await session.connection(execution_options=_AUTOCOMMIT)
+        return await session.connection()
 
     async def _write(self, stmt: Any, what: str, *, wake: bool = False) -> int:
         """Run `stmt` and commit; with `wake`, notify the listeners of rows now due."""
