@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mkdocs.plugins import event_priority
+
 from cqrs import CoRMermaid, CQRSError
 from cqrs.saga.mermaid import SagaMermaid
 
@@ -169,6 +171,7 @@ def render(markdown: str) -> str:
     return _DIRECTIVE.sub(replace, markdown)
 
 
+@event_priority(100)  # before mkdocstrings' own on_config, which looks for its paths
 def on_config(config: Any) -> Any:
     """MkDocs event: lay out the merged sources before mkdocstrings reads them."""
     merge_sources()
