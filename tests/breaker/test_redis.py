@@ -47,12 +47,20 @@ async def fail(adapter: AioBreakerAdapter, times: int = 1) -> None:
             await adapter.call("svc", Primary().down)
 
 
+SLOW_MACHINE = 2.0  # seconds a healthy Redis may take to answer on a loaded test machine
+
+
 @contextlib.asynccontextmanager
 async def processes(
     url: str, prefix: str, count: int = 2, cache_ttl: float = 0.0, **options: Any
 ) -> AsyncIterator[list[AioBreakerAdapter]]:
     """`count` adapters, each with its own client: what `count` processes would have."""
-    factories = [RedisStorageFactory(url, prefix=prefix, cache_ttl=cache_ttl) for _ in range(count)]
+    # A generous timeout: these tests are about shared state, not about the 50 ms default,
+    # which a loaded CI machine can exceed on a healthy Redis.
+    factories = [
+        RedisStorageFactory(url, prefix=prefix, cache_ttl=cache_ttl, timeout=SLOW_MACHINE)
+        for _ in range(count)
+    ]
     try:
         yield [AioBreakerAdapter(storage_factory=factory, **options) for factory in factories]
     finally:

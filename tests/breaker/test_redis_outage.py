@@ -269,8 +269,11 @@ async def outage(url: str, prefix: str, fail_max: int) -> AsyncIterator[Outage]:
     async with proxy.running():
         clock = Clock()
         client = redis.asyncio.Redis(port=proxy.port)
-        direct = RedisStorageFactory(url, prefix=prefix, cache_ttl=0)
-        cut_off = on_client(client, clock, prefix=prefix)
+        # Generous timeouts: a cut proxy is detected by its timeout once (the backoff then
+        # keeps calls local), and a loaded CI machine can exceed the 50 ms default on a
+        # healthy Redis, which would turn "Redis answered" into "Redis is down".
+        direct = RedisStorageFactory(url, prefix=prefix, cache_ttl=0, timeout=1.0)
+        cut_off = on_client(client, clock, prefix=prefix, timeout=1.0)
         scene = Outage(
             proxy,
             clock,
