@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 import zlib
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, Table, func, inspect, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 import cqrs
 from cqrs.compressors import ZlibCompressor
@@ -353,6 +354,52 @@ class TestRelaySide:
             assert outer.is_active
             await outer.rollback()
         assert await _count(database) == 0
+
+
+class TestPreparedPlans:
+    """asyncpg prepares statements; PostgreSQL may run them with a generic plan, which
+    uses a partial index only if the statement's own predicate implies the index's."""
+
+    @pytest.mark.parametrize("which", ["open", "dead"])
+    async def test_relay_statements_use_the_partial_indexes_with_generic_plans(
+        self, database: Database, which: str
+    ) -> None:
+        if database.backend != "postgresql":
+            pytest.skip("prepared statements' generic plans are PostgreSQL's")
+        engine = create_async_engine(
+            database.url,
+            connect_args={"server_settings": {"plan_cache_mode": "force_generic_plan"}},
+        )
+        index = f"ix_{database.outbox.name}_{which}"
+        try:
+            async with AsyncSession(engine) as session:
+                outbox = SqlAlchemyOutboxedEventRepository(
+                    session, table=database.outbox, max_attempts=1
+                )
+                for n in range(8):
+                    outbox.add(_event(n))
+                await outbox.commit()
+                for _ in range(8):
+                    [row] = await outbox.claim_batch(1, lease=LEASE)
+                    if which == "dead":
+                        await outbox.mark_failed(row.id, "broker down")
+                        await outbox.dead_letters(10)
+        finally:
+            await engine.dispose()  # its backends exit, which flushes their statistics
+        scans = 0
+        for _ in range(50):
+            async with database.engine.connect() as conn:
+                await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+                scans = (
+                    await conn.execute(
+                        text("SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = :i"),
+                        {"i": index},
+                    )
+                ).scalar_one()
+            if scans >= 8:
+                break
+            await asyncio.sleep(0.1)
+        assert scans >= 8, f"{index} was scanned {scans} times for 8 statements"
 
 
 class TestSchema:

@@ -60,7 +60,10 @@ CLAIMED = (
 def due(table: Table, now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
     """The predicate of a due row: open (NEW or FAILED) and not leased or waiting."""
     return and_(
-        table.c.status.in_(_OPEN),
+        # The statuses are rendered as literals, never bound: PostgreSQL uses the partial
+        # index of open rows only for a query whose predicate visibly implies the index's
+        # (a prepared statement's generic plan cannot see through `IN ($4, $5)`).
+        table.c.status.in_(bindparam("open_statuses", _OPEN, expanding=True, literal_execute=True)),
         or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
     )
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import BindParameter, Table, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -27,6 +27,10 @@ from cqrs.outbox.sqlalchemy.tables import outbox_table
 __all__ = ["SqlAlchemyOutboxedEventRepository"]
 
 _OPEN = (EventStatus.NEW.value, EventStatus.FAILED.value)
+# A literal, as in the partial index of dead rows (see claim.due for why).
+_DEAD_LITERAL: BindParameter[str] = bindparam(
+    "dead_status", EventStatus.DEAD.value, literal_execute=True
+)
 _MAX_ERROR = 2000  # characters of `last_error` kept
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
@@ -183,7 +187,10 @@ class SqlAlchemyOutboxedEventRepository:
         table = self.table
         query = (
             select(table)
-            .where(table.c.status == EventStatus.DEAD.value)
+            # A literal, as in the partial index of dead rows (see claim.due).
+            .where(
+                table.c.status == bindparam("dead", EventStatus.DEAD.value, literal_execute=True)
+            )
             .order_by(table.c.id)
             .limit(max(limit, 0))
         )
