@@ -15,7 +15,15 @@ from cqrs.saga.saga import SagaPosition
 from cqrs.saga.step import _IDEMPOTENCY_KEY, SagaStepHandler, SagaStepResult
 from cqrs.saga.storage.protocol import ISagaStorage
 
-__all__ = ["StepCaller", "act_within", "assign", "describe", "finish", "take_events"]
+__all__ = [
+    "StepCaller",
+    "act_within",
+    "assign",
+    "default_events",
+    "describe",
+    "finish",
+    "take_events",
+]
 
 
 def describe(exc: BaseException) -> str:
@@ -57,6 +65,14 @@ def finish(result: Any, step_type: Any, saga_id: uuid.UUID) -> SagaStepResult[An
     # and will be compensated like any other.
     response = result.response if isinstance(result, SagaStepResult) else result
     return SagaStepResult(step_type, response, saga_id)
+
+
+def default_events(step_type: type[Any]) -> bool:
+    """Whether `step_type` keeps the default `events` / `clear_events` (the `_events` list)."""
+    return (
+        step_type.events is SagaStepHandler.events
+        and step_type.clear_events is SagaStepHandler.clear_events
+    )
 
 
 def take_events(handler: Any) -> list[Any]:

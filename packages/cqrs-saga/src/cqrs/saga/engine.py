@@ -21,7 +21,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from cqrs.container.protocol import Container
-from cqrs.saga._steps import StepCaller, act_within, assign, describe, finish, take_events
+from cqrs.saga._steps import (
+    StepCaller,
+    act_within,
+    assign,
+    default_events,
+    describe,
+    finish,
+    take_events,
+)
 from cqrs.saga.compensation import CompensationPolicy, Compensator
 from cqrs.saga.exceptions import SagaAlreadyExistsError, SagaDefinitionChanged
 from cqrs.saga.models import SagaAction, SagaLogEntry, SagaStatus, SagaStepStatus
@@ -37,11 +45,13 @@ Emit = Callable[[list[Any]], Awaitable[None]]
 _ACT, _COMPENSATE = SagaAction.ACT, SagaAction.COMPENSATE
 _COMPLETED, _FAILED = SagaStepStatus.COMPLETED, SagaStepStatus.FAILED
 _DONE = SagaStatus.COMPLETED
+_NO_EVENTS: list[Any] = []  # never appended to: only tested for truth
 _set_key, _reset_key = _IDEMPOTENCY_KEY.set, _IDEMPOTENCY_KEY.reset
 
 #: A position without fallback, planned for the run loop: (step class, its stored
-#: name, the container's synchronous factory or None, its timeout or None).
-_Direct = tuple[type[Any], str, "Callable[[], Any] | None", "float | None"]
+#: name, the container's synchronous factory or None, its timeout or None, whether
+#: it collects events in `self._events` the default way).
+_Direct = tuple[type[Any], str, "Callable[[], Any] | None", "float | None", bool]
 
 
 class SagaEngine:
@@ -73,6 +83,7 @@ class SagaEngine:
                 position.primary.name,
                 caller.factory(position.primary),
                 position.primary.timeout,
+                default_events(position.primary),
             )
             for position in plan.positions
         )
@@ -244,7 +255,7 @@ class SagaRun:
                         engine._plan.positions[index], context, saga_id
                     )
                 else:
-                    ran, name, factory, timeout = direct
+                    ran, name, factory, timeout, plain_events = direct
                     try:
                         handler = (
                             factory() if factory is not None else await engine._caller.resolve(ran)
@@ -257,8 +268,21 @@ class SagaRun:
                                 result = await act_within(handler, context, ran, saga_id)
                         finally:
                             _reset_key(token)
-                        result = finish(result, ran, saga_id)
-                        events = take_events(handler)
+                        if result.__class__ is SagaStepResult and result.step_type is ran:
+                            result.saga_id = saga_id
+                        else:
+                            result = finish(result, ran, saga_id)
+                        if plain_events:
+                            # What the default `events` / `clear_events` do, without the
+                            # property call: the list `self._events`, if any, taken out.
+                            collected = getattr(handler, "_events", None)
+                            if isinstance(collected, list) and collected:
+                                events = list(collected)
+                                collected.clear()
+                            else:
+                                events = _NO_EVENTS
+                        else:
+                            events = take_events(handler)
                     except Exception as exc:
                         await storage.log_step(saga_id, name, _ACT, _FAILED, describe(exc))
                         raise
