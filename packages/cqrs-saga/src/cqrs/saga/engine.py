@@ -226,10 +226,13 @@ class SagaRun:
         if self._closed:
             raise StopAsyncIteration
         engine = self._engine
+        done = self._done
+        if done is not None and len(done) == engine._count:
+            self._closed = True
+            raise StopAsyncIteration
         saga_id = self._saga_id
         context = self._context
         storage = engine._storage
-        done = self._done
         try:
             if done is None:
                 plan = engine._plan
