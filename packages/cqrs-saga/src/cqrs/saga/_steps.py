@@ -143,15 +143,14 @@ class StepCaller:
     async def act_position(
         self, position: SagaPosition, context: Any, saga_id: uuid.UUID
     ) -> tuple[type[Any], SagaStepResult[Any, Any], list[Any]]:
-        """Run a position's step, or its fallback: `(step that ran, result, events)`.
+        """Run a fallback position's step, or its fallback: `(step that ran, result, events)`.
 
-        Each failure is logged under the name of the step that failed.
+        Each failure is logged under the name of the step that failed. (A position
+        without fallback is run by the engine's loop itself.)
         """
         primary = position.primary
         fallback = position.fallback
-        if fallback is None:
-            result, events = await self._logged_act(primary, context, saga_id, None)
-            return primary, result, events
+        assert fallback is not None
         snapshot = context.to_dict()
         try:
             result, events = await self._logged_act(

@@ -108,17 +108,6 @@ class SagaEngine:
         """
         return SagaRun(self, saga_id, context, None, 0)
 
-    async def start(self, saga_id: uuid.UUID, context: Any) -> tuple[list[type[Any]], int] | None:
-        """Create the saga, or load it: `(steps done, version)` to go on from, None if finished."""
-        plan = self._plan
-        try:
-            await self._storage.create_saga(
-                saga_id, plan.name, context.to_dict(), fingerprint=plan.fingerprint
-            )
-            return [], 1
-        except SagaAlreadyExistsError:
-            return await self.load(saga_id, context)
-
     async def load(self, saga_id: uuid.UUID, context: Any) -> tuple[list[type[Any]], int] | None:
         """Load a stored saga to go on with: `(steps done, version)`, None if finished."""
         storage = self._storage
