@@ -191,6 +191,64 @@ class TestForward:
             mediator.stream(Other(x=1))
 
 
+class OwnEventsReserve(JournalStep):
+    """Keeps its events elsewhere than `_events`, exposed through its own `events`."""
+
+    name = "OwnEventsReserve"
+
+    def __init__(self, journal: Journal) -> None:
+        super().__init__(journal)
+        self.outbox: list[Any] = []
+
+    @property
+    def events(self) -> list[Any]:
+        return self.outbox
+
+    def clear_events(self) -> None:
+        self.journal.calls.append("clear_events")
+        self.outbox = []
+
+    async def act(self, context: OrderContext) -> SagaStepResult[OrderContext, str]:
+        self.outbox.append(Reserved(order_id=context.order_id))
+        return await super().act(context)
+
+
+class OwnEventsSaga(Saga[OrderContext]):
+    steps = [OwnEventsReserve, Ship]
+
+
+class TestStepEvents:
+    async def test_a_step_overriding_events_has_them_processed_and_cleared(self) -> None:
+        mediator, journal, _, _ = build(OwnEventsSaga)
+        await drain(mediator, OrderContext(order_id="o7"), uuid.uuid4())
+        assert journal.calls == [
+            "act OwnEventsReserve",
+            "clear_events",
+            "event Reserved o7",
+            "act Ship",
+        ]
+
+    async def test_events_of_the_default_list_are_taken_out_of_the_step(self) -> None:
+        container = DefaultContainer()
+        journal = Journal()
+        container.bind_instance(Journal, journal)
+        step = Reserve(journal)  # one instance for every resolution: a singleton step
+        container.bind_instance(Reserve, step)
+        mediator = saga_bootstrap.bootstrap(
+            di_container=container,
+            sagas_mapper=lambda m: m.bind(OrderContext, OrderSaga),
+            domain_events_mapper=lambda m: m.bind(Reserved, ReservedHandler),
+            message_broker=InMemoryMessageBroker(),
+        )
+        await drain(mediator, OrderContext(order_id="o1"), uuid.uuid4())
+        await drain(mediator, OrderContext(order_id="o2"), uuid.uuid4())
+        assert step._events == []
+        assert [c for c in journal.calls if c.startswith("event")] == [
+            "event Reserved o1",
+            "event Reserved o2",
+        ]
+
+
 class TestCompensation:
     async def test_completed_steps_are_compensated_in_reverse_order(self) -> None:
         mediator, journal, _, _ = build(FailingSaga)

@@ -103,6 +103,33 @@ class TestNames:
             saga_bootstrap.bootstrap(sagas_mapper=lambda m: m.bind(int, S))
 
 
+class BareResponse(Quick):
+    async def act(self, context: Ctx) -> Any:
+        return "bare"  # not a SagaStepResult: still recorded, yielded and compensated
+
+
+class TestResults:
+    async def test_a_step_returning_a_bare_response_is_yielded_and_compensated(self) -> None:
+        class Bare(Saga[Ctx]):
+            steps = [BareResponse, Stuck]
+
+        COMPENSATED.clear()
+        storage = MemorySagaStorage()
+        saga_id = uuid.uuid4()
+        yielded: list[Any] = []
+
+        async def run() -> None:
+            async for result in mediator_for(Bare, storage).stream(Ctx(), saga_id=saga_id):
+                yielded.append(result)
+
+        with pytest.raises(SagaStepTimeoutError):
+            await run()
+        assert [(r.step_type, r.response, r.saga_id) for r in yielded] == [
+            (BareResponse, "bare", saga_id)
+        ]
+        assert COMPENSATED == ["BareResponse"]
+
+
 class TestTimeout:
     async def test_exceeding_the_timeout_fails_the_step_and_compensates(self) -> None:
         class Slow(Saga[Ctx]):
@@ -116,6 +143,21 @@ class TestTimeout:
                 pass
         assert COMPENSATED == ["Cheap"]
         assert (await storage.load_saga_state(saga_id))[0] is SagaStatus.COMPENSATED
+
+    async def test_a_primary_exceeding_its_timeout_hands_over_to_the_fallback(self) -> None:
+        class Covered(Saga[Ctx]):
+            steps = [Fallback(step=Stuck, fallback=Cheap, failure_exceptions=(TimeoutError,))]
+
+        storage = MemorySagaStorage()
+        saga_id = uuid.uuid4()
+        results = [r async for r in mediator_for(Covered, storage).stream(Ctx(), saga_id=saga_id)]
+        assert [r.step_type for r in results] == [Cheap]
+        history = await storage.get_step_history(saga_id)
+        assert [(e.step_name, e.status.value) for e in history] == [
+            ("Stuck", "failed"),
+            ("Cheap", "completed"),
+        ]
+        assert "SagaStepTimeoutError" in history[0].details
 
     def test_the_timeout_error_is_a_timeout_error_and_a_cqrs_error(self) -> None:
         assert issubclass(SagaStepTimeoutError, TimeoutError)

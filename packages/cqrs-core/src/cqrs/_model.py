@@ -21,6 +21,7 @@ __all__ = ["DataModel"]
 
 # A `base=True` class is no dataclass, so its `frozen` keyword is kept here for subclasses.
 _FROZEN_ATTR = "__cqrs_frozen__"
+_ENCODERS = _codec._ENCODERS
 _SPECIALISED: dict[tuple[type, tuple[Any, ...]], type] = {}
 _USES_PARAMETERS: dict[type, bool] = {}
 _MAX_FRAMES = 16
@@ -76,12 +77,11 @@ class DataModel:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the object as a JSON-compatible dict with one key per field (None included)."""
-        data: dict[str, Any] = {}
-        for name, enc in _codec.record_plans(type(self))[0]:
-            value = getattr(self, name)
-            # None stays None whatever the declared type (e.g. an event's default payload).
-            data[name] = value if enc is None or value is None else enc(value)
-        return data
+        # None stays None whatever the declared type (e.g. an event's default payload).
+        encode = _ENCODERS.get(type(self))
+        if encode is None:
+            encode = _codec.record_encoder(type(self))
+        return encode(self)
 
     @classmethod
     def from_dict(cls, /, **kwargs: Any) -> Self:

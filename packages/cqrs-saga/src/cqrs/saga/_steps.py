@@ -15,7 +15,15 @@ from cqrs.saga.saga import SagaPosition
 from cqrs.saga.step import _IDEMPOTENCY_KEY, SagaStepHandler, SagaStepResult
 from cqrs.saga.storage.protocol import ISagaStorage
 
-__all__ = ["StepCaller", "describe"]
+__all__ = [
+    "StepCaller",
+    "act_within",
+    "assign",
+    "default_events",
+    "describe",
+    "finish",
+    "take_events",
+]
 
 
 def describe(exc: BaseException) -> str:
@@ -33,6 +41,48 @@ def assign(target: Any, source: Any) -> None:
         object.__delattr__(target, name)
     for name, value in state.items():
         object.__setattr__(target, name, value)
+
+
+async def act_within(handler: Any, context: Any, step_type: Any, saga_id: uuid.UUID) -> Any:
+    """`handler.act(context)` bounded by the step's `timeout` (a step failure when exceeded)."""
+    timeout = step_type.timeout
+    try:
+        return await asyncio.wait_for(handler.act(context), timeout)
+    except asyncio.TimeoutError as exc:
+        raise SagaStepTimeoutError(
+            f"step {step_type.name!r} of saga {saga_id} did not finish within its "
+            f"timeout of {timeout} s; raise {step_type.__qualname__}.timeout or make "
+            "the step faster"
+        ) from exc
+
+
+def finish(result: Any, step_type: Any, saga_id: uuid.UUID) -> SagaStepResult[Any, Any]:
+    """The step's result for the consumer: `result` itself, given `saga_id`, when it is one."""
+    if result.__class__ is SagaStepResult and result.step_type is step_type:
+        result.saga_id = saga_id
+        return result
+    # A step that returns None (or a bare response) still ran: it is recorded
+    # and will be compensated like any other.
+    response = result.response if isinstance(result, SagaStepResult) else result
+    return SagaStepResult(step_type, response, saga_id)
+
+
+def default_events(step_type: type[Any]) -> bool:
+    """Whether `step_type` keeps the default `events` / `clear_events` (the `_events` list)."""
+    return (
+        step_type.events is SagaStepHandler.events
+        and step_type.clear_events is SagaStepHandler.clear_events
+    )
+
+
+def take_events(handler: Any) -> list[Any]:
+    """The events the handler collected, taken out of it (an empty list when none)."""
+    events = handler.events
+    if events:
+        taken = list(events)
+        handler.clear_events()
+        return taken
+    return []
 
 
 class StepCaller:
@@ -53,6 +103,14 @@ class StepCaller:
         self._resolve = container.resolve
         self._storage = storage
 
+    def factory(self, step_type: type[Any]) -> Callable[[], Any] | None:
+        """The container's synchronous factory of `step_type`, planned at bootstrap (or None)."""
+        return self._factories.get(step_type)
+
+    async def resolve(self, step_type: type[Any]) -> Any:
+        """A handler of `step_type` from a container whose graph awaits."""
+        return await self._resolve(step_type)
+
     async def act(
         self, step_type: type[SagaStepHandler[Any, Any]], context: Any, saga_id: uuid.UUID
     ) -> tuple[SagaStepResult[Any, Any], list[Any]]:
@@ -65,29 +123,10 @@ class StepCaller:
             if timeout is None:
                 result = await handler.act(context)
             else:
-                try:
-                    result = await asyncio.wait_for(handler.act(context), timeout)
-                except asyncio.TimeoutError as exc:
-                    raise SagaStepTimeoutError(
-                        f"step {step_type.name!r} of saga {saga_id} did not finish within its "
-                        f"timeout of {timeout} s; raise {step_type.__qualname__}.timeout or make "
-                        "the step faster"
-                    ) from exc
+                result = await act_within(handler, context, step_type, saga_id)
         finally:
             _IDEMPOTENCY_KEY.reset(token)
-        if result.__class__ is SagaStepResult and result.step_type is step_type:
-            result.saga_id = saga_id
-        else:
-            # A step that returns None (or a bare response) still ran: it is recorded
-            # and will be compensated like any other.
-            response = result.response if isinstance(result, SagaStepResult) else result
-            result = SagaStepResult(step_type=step_type, response=response, saga_id=saga_id)
-        events = handler.events
-        if events:
-            taken = list(events)
-            handler.clear_events()
-            return result, taken
-        return result, []
+        return finish(result, step_type, saga_id), take_events(handler)
 
     async def compensate(
         self, step_type: type[SagaStepHandler[Any, Any]], context: Any, saga_id: uuid.UUID
@@ -104,15 +143,14 @@ class StepCaller:
     async def act_position(
         self, position: SagaPosition, context: Any, saga_id: uuid.UUID
     ) -> tuple[type[Any], SagaStepResult[Any, Any], list[Any]]:
-        """Run a position's step, or its fallback: `(step that ran, result, events)`.
+        """Run a fallback position's step, or its fallback: `(step that ran, result, events)`.
 
-        Each failure is logged under the name of the step that failed.
+        Each failure is logged under the name of the step that failed. (A position
+        without fallback is run by the engine's loop itself.)
         """
         primary = position.primary
         fallback = position.fallback
-        if fallback is None:
-            result, events = await self._logged_act(primary, context, saga_id, None)
-            return primary, result, events
+        assert fallback is not None
         snapshot = context.to_dict()
         try:
             result, events = await self._logged_act(

@@ -21,12 +21,20 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from cqrs.container.protocol import Container
-from cqrs.saga._steps import StepCaller, assign, describe
+from cqrs.saga._steps import (
+    StepCaller,
+    act_within,
+    assign,
+    default_events,
+    describe,
+    finish,
+    take_events,
+)
 from cqrs.saga.compensation import CompensationPolicy, Compensator
 from cqrs.saga.exceptions import SagaAlreadyExistsError, SagaDefinitionChanged
 from cqrs.saga.models import SagaAction, SagaLogEntry, SagaStatus, SagaStepStatus
 from cqrs.saga.saga import SagaPlan
-from cqrs.saga.step import SagaStepResult
+from cqrs.saga.step import _IDEMPOTENCY_KEY, SagaStepResult
 from cqrs.saga.storage.protocol import ISagaStorage, SagaRecord
 
 __all__ = ["SagaEngine", "SagaRun"]
@@ -36,12 +44,20 @@ Emit = Callable[[list[Any]], Awaitable[None]]
 
 _ACT, _COMPENSATE = SagaAction.ACT, SagaAction.COMPENSATE
 _COMPLETED, _FAILED = SagaStepStatus.COMPLETED, SagaStepStatus.FAILED
+_DONE = SagaStatus.COMPLETED
+_NO_EVENTS: list[Any] = []  # never appended to: only tested for truth
+_set_key, _reset_key = _IDEMPOTENCY_KEY.set, _IDEMPOTENCY_KEY.reset
+
+#: A position without fallback, planned for the run loop: (step class, its stored
+#: name, the container's synchronous factory or None, its timeout or None, whether
+#: it collects events in `self._events` the default way).
+_Direct = tuple[type[Any], str, "Callable[[], Any] | None", "float | None", bool]
 
 
 class SagaEngine:
     """Runs the sagas of one definition against one storage (built once, at bootstrap)."""
 
-    __slots__ = ("_caller", "_compensator", "_emit", "_plan", "_storage")
+    __slots__ = ("_caller", "_compensator", "_count", "_direct", "_emit", "_plan", "_storage")
 
     def __init__(
         self,
@@ -55,8 +71,22 @@ class SagaEngine:
         self._plan = plan
         self._storage = storage
         self._emit = emit
-        self._caller = StepCaller(container, storage, step_types)
-        self._compensator = Compensator(self._caller, storage, policy)
+        self._caller = caller = StepCaller(container, storage, step_types)
+        self._compensator = Compensator(caller, storage, policy)
+        self._count = len(plan.positions)
+        # What each step of the run loop needs, looked up once here rather than per call.
+        self._direct: tuple[_Direct | None, ...] = tuple(
+            None
+            if position.fallback is not None
+            else (
+                position.primary,
+                position.primary.name,
+                caller.factory(position.primary),
+                position.primary.timeout,
+                default_events(position.primary),
+            )
+            for position in plan.positions
+        )
 
     @property
     def plan(self) -> SagaPlan:
@@ -78,17 +108,9 @@ class SagaEngine:
         """
         return SagaRun(self, saga_id, context, None, 0)
 
-    async def start(self, saga_id: uuid.UUID, context: Any) -> tuple[list[type[Any]], int] | None:
-        """Create the saga, or load it: `(steps done, version)` to go on from, None if finished."""
-        plan = self._plan
+    async def load(self, saga_id: uuid.UUID, context: Any) -> tuple[list[type[Any]], int] | None:
+        """Load a stored saga to go on with: `(steps done, version)`, None if finished."""
         storage = self._storage
-        try:
-            await storage.create_saga(
-                saga_id, plan.name, context.to_dict(), fingerprint=plan.fingerprint
-            )
-            return [], 1
-        except SagaAlreadyExistsError:
-            pass
         record = await storage.load_saga(saga_id)
         self._check(record)
         if record.status in (SagaStatus.COMPLETED, SagaStatus.COMPENSATED):
@@ -193,46 +215,80 @@ class SagaRun:
         if self._closed:
             raise StopAsyncIteration
         engine = self._engine
+        done = self._done
+        if done is not None and len(done) == engine._count:
+            self._closed = True
+            raise StopAsyncIteration
         saga_id = self._saga_id
         context = self._context
         storage = engine._storage
-        positions = engine._plan.positions
-        done = self._done
         try:
             if done is None:
-                start = await engine.start(saga_id, context)
-                if start is None:
-                    raise StopAsyncIteration
-                done, self._version = start
-                self._done = done
-            if len(done) == len(positions):
-                raise StopAsyncIteration
-            position = positions[len(done)]
-            try:
-                ran = position.primary
-                if position.fallback is None:
-                    try:
-                        result, events = await engine._caller.act(ran, context, saga_id)
-                    except Exception as exc:
-                        await storage.log_step(saga_id, ran.name, _ACT, _FAILED, describe(exc))
-                        raise
-                else:
-                    ran, result, events = await engine._caller.act_position(
-                        position, context, saga_id
+                plan = engine._plan
+                try:
+                    await storage.create_saga(
+                        saga_id, plan.name, context.to_dict(), fingerprint=plan.fingerprint
                     )
+                    done = self._done = []
+                    self._version = 1
+                except SagaAlreadyExistsError:
+                    start = await engine.load(saga_id, context)
+                    if start is None:
+                        raise StopAsyncIteration from None
+                    done, self._version = start
+                    self._done = done
+            index = len(done)
+            if index == engine._count:
+                raise StopAsyncIteration
+            direct = engine._direct[index]
+            try:
+                if direct is None:
+                    ran, result, events = await engine._caller.act_position(
+                        engine._plan.positions[index], context, saga_id
+                    )
+                else:
+                    ran, name, factory, timeout, plain_events = direct
+                    try:
+                        handler = (
+                            factory() if factory is not None else await engine._caller.resolve(ran)
+                        )
+                        token = _set_key((saga_id, name))
+                        try:
+                            if timeout is None:
+                                result = await handler.act(context)
+                            else:
+                                result = await act_within(handler, context, ran, saga_id)
+                        finally:
+                            _reset_key(token)
+                        if result.__class__ is SagaStepResult and result.step_type is ran:
+                            result.saga_id = saga_id
+                        else:
+                            result = finish(result, ran, saga_id)
+                        if plain_events:
+                            # What the default `events` / `clear_events` do, without the
+                            # property call: the list `self._events`, if any, taken out.
+                            collected = getattr(handler, "_events", None)
+                            if isinstance(collected, list) and collected:
+                                events = list(collected)
+                                collected.clear()
+                            else:
+                                events = _NO_EVENTS
+                        else:
+                            events = take_events(handler)
+                    except Exception as exc:
+                        await storage.log_step(saga_id, name, _ACT, _FAILED, describe(exc))
+                        raise
                 # Its act ran: from here on a failure compensates this step too.
                 done.append(ran)
                 # One call (one commit) for context, log entry and, after the last
                 # step, the COMPLETED status; a crash before it re-runs the step on
                 # recovery (same idempotency key).
-                last = len(done) == len(positions)
-                await storage.complete_step(
-                    saga_id,
-                    ran.name,
-                    context.to_dict(),
-                    self._version,
-                    status=SagaStatus.COMPLETED if last else None,
-                )
+                if index + 1 == engine._count:
+                    await storage.complete_step(
+                        saga_id, ran.name, context.to_dict(), self._version, status=_DONE
+                    )
+                else:
+                    await storage.complete_step(saga_id, ran.name, context.to_dict(), self._version)
                 self._version += 1
                 if events:
                     await engine._emit(events)

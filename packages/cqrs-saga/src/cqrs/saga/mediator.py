@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from cqrs.container.protocol import Container
 from cqrs.middlewares.base import MiddlewareChain
 from cqrs.saga.compensation import CompensationPolicy
-from cqrs.saga.engine import Emit, SagaEngine
+from cqrs.saga.engine import Emit, SagaEngine, SagaRun
 from cqrs.saga.exceptions import SagaError
 from cqrs.saga.models import SagaContext, SagaStatus
 from cqrs.saga.saga import Saga, plan_of
@@ -30,7 +30,7 @@ class SagaMediator:
     called as `middleware.stream(context, handle)`.
     """
 
-    __slots__ = ("_chain", "_engines", "_routes")
+    __slots__ = ("_chain", "_engines", "_routes", "_wrapped")
 
     def __init__(
         self,
@@ -44,6 +44,7 @@ class SagaMediator:
         chain = MiddlewareChain(middlewares)
         chain.check_stream()
         self._chain = chain
+        self._wrapped = bool(chain)
         self._engines: dict[type, SagaEngine] = {}
         self._routes: dict[type, tuple[SagaEngine, ...]] = {}
         for context_type, sagas in bindings.items():
@@ -84,8 +85,8 @@ class SagaMediator:
             engine = self._engine_for(context, saga)
         if saga_id is None:
             saga_id = uuid.uuid4()
-        if not self._chain:
-            return engine.run(context, saga_id)
+        if not self._wrapped:
+            return SagaRun(engine, saga_id, context, None, 0)
         # The saga id is per call, so the chain is composed around this call's handle.
         handle = functools.partial(engine.run, saga_id=saga_id)
         return self._chain.wrap_stream(handle)(context)

@@ -118,4 +118,4 @@ class SagaStepHandler(abc.ABC, Generic[ContextT, ResponseT]):
 
     def _generate_step_result(self, response: ResponseT) -> SagaStepResult[ContextT, ResponseT]:
         """The result of this step carrying `response`."""
-        return SagaStepResult(step_type=type(self), response=response)
+        return SagaStepResult(type(self), response)

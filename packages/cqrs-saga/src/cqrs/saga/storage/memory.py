@@ -21,7 +21,7 @@ __all__ = ["MemorySagaStorage"]
 # (step name, action value, status value, details, time.time()): strings and a float
 # only, so the garbage collector stops tracking the entries of a long history.
 _Entry = tuple[str, str, str, str, float]
-_ACT_COMPLETED = (SagaAction.ACT.value, SagaStepStatus.COMPLETED.value)
+_ACT, _COMPLETED = SagaAction.ACT.value, SagaStepStatus.COMPLETED.value
 _IN_PROGRESS = frozenset({SagaStatus.RUNNING, SagaStatus.COMPENSATING})
 
 
@@ -116,11 +116,11 @@ class MemorySagaStorage:
         if current_version is not None and saga.version != current_version:
             raise self._conflict(saga_id, saga, current_version)
         if status is not None:
-            saga.status = SagaStatus(status)
+            saga.status = status if status.__class__ is SagaStatus else SagaStatus(status)
         saga.context = context
         saga.version += 1
         saga.updated = now = time.time()
-        saga.log.append((step_name, *_ACT_COMPLETED, "", now))
+        saga.log.append((step_name, _ACT, _COMPLETED, "", now))
 
     async def update_status(self, saga_id: uuid.UUID, status: SagaStatus) -> None:
         """Set the saga's status."""
