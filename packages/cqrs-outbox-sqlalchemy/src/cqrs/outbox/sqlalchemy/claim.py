@@ -86,8 +86,8 @@ class RelayStatements:
     __slots__ = ("_lock", "_pick", "claim", "dialect", "produced", "table")
 
     def __init__(self, table: Table, dialect: str) -> None:
-        self.table = table
-        self.dialect = dialect
+        self.table: Table = table
+        self.dialect: str = dialect
         now = bindparam("now", type_=table.c.updated_at.type)
         until = bindparam("until", type_=table.c.next_attempt_at.type)
         limit = bindparam("limit", type_=Integer())
