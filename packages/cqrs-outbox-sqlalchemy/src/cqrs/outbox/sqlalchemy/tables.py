@@ -78,31 +78,13 @@ _PARTIAL_INDEXES = ("postgresql", "sqlite")
 _RowId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def _has_partial_indexes(
-    ddl: Any,
-    target: Any,
-    bind: Any,
-    tables: Any = None,
-    state: Any = None,
-    *,
-    dialect: Dialect,
-    compiler: Any = None,
-    checkfirst: bool = False,
-) -> bool:
+def _has_partial_indexes(*args: Any, dialect: Dialect, **kwargs: Any) -> bool:
+    """`ddl_if` callable: the dialect can create partial indexes."""
     return dialect.name in _PARTIAL_INDEXES
 
 
-def _lacks_partial_indexes(
-    ddl: Any,
-    target: Any,
-    bind: Any,
-    tables: Any = None,
-    state: Any = None,
-    *,
-    dialect: Dialect,
-    compiler: Any = None,
-    checkfirst: bool = False,
-) -> bool:
+def _lacks_partial_indexes(*args: Any, dialect: Dialect, **kwargs: Any) -> bool:
+    """`ddl_if` callable: the dialect cannot create partial indexes."""
     return dialect.name not in _PARTIAL_INDEXES
 
 
