@@ -54,16 +54,20 @@ def stage(session: Session, table: Table, row: dict[str, Any], notify: str | Non
     `pg_notify(notify, '')` on PostgreSQL, so listeners learn of the rows at commit.
     """
     staged: dict[Table, _Staged] | None = session.info.get(_KEY)
-    if staged is not None:
-        batch = staged.get(table)
-        if batch is not None and batch.rows:
-            # Rows already staged: they were staged in this same transaction (the list
-            # empties when it ends), which is begun and listened to.
-            batch.rows.append(row)
-            if notify is not None:
-                batch.channel = notify
-            return
-    else:
+    batch = staged.get(table) if staged is not None else None
+    if batch is None or not batch.rows:
+        # First row of this table in this transaction (the list empties when it ends).
+        batch = _first_of_transaction(session, staged, table)
+    batch.rows.append(row)
+    if notify is not None:
+        batch.channel = notify
+
+
+def _first_of_transaction(
+    session: Session, staged: dict[Table, _Staged] | None, table: Table
+) -> _Staged:
+    """Listen to `session` once, begin its transaction if needed, and give `table`'s batch."""
+    if staged is None:
         staged = session.info[_KEY] = {}
         event.listen(session, "before_commit", _insert_staged)
         event.listen(session, "after_transaction_end", _forget_staged)
@@ -74,9 +78,7 @@ def stage(session: Session, table: Table, row: dict[str, Any], notify: str | Non
     batch = staged.get(table)
     if batch is None:
         batch = staged[table] = _Staged()
-    batch.rows.append(row)
-    if notify is not None:
-        batch.channel = notify
+    return batch
 
 
 def _insert_staged(session: Session) -> None:
