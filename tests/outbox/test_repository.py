@@ -24,6 +24,7 @@ from cqrs.outbox.sqlalchemy import (
     outbox_table,
     rebind_outbox_model,
 )
+from cqrs.outbox.sqlalchemy.tables import OUTBOX_FILLFACTOR
 
 from .conftest import Database
 
@@ -442,6 +443,44 @@ class TestSchema:
         else:  # partial indexes: a new row costs one entry, in the open rows' index
             assert {f"ix_{table}_open", f"ix_{table}_dead"} <= names
             assert f"ix_{table}_due" not in names
+
+    async def test_claims_are_hot_updates_on_postgresql(self, database: Database) -> None:
+        """The table keeps room in its pages (fillfactor), so a claim, which changes
+        no indexed column, writes no index entry: PostgreSQL counts it as a HOT update."""
+        if database.backend != "postgresql":
+            pytest.skip("fillfactor and HOT updates are PostgreSQL's")
+        name = database.outbox.name
+        async with database.engine.connect() as conn:
+            options = (
+                await conn.execute(
+                    text("SELECT reloptions FROM pg_class WHERE relname = :t"), {"t": name}
+                )
+            ).scalar_one()
+        assert f"fillfactor={OUTBOX_FILLFACTOR}" in options
+        engine = create_async_engine(database.url)
+        try:
+            async with AsyncSession(engine) as session:
+                outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+                for n in range(200):
+                    outbox.add(_event(n))
+                await outbox.commit()
+                assert len(await outbox.claim_batch(200, lease=LEASE)) == 200
+        finally:
+            await engine.dispose()  # its backend exits, which flushes its statistics
+        hot = 0
+        for _ in range(50):
+            async with database.engine.connect() as conn:
+                await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+                hot = (
+                    await conn.execute(
+                        text("SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = :t"),
+                        {"t": name},
+                    )
+                ).scalar_one()
+            if hot >= 200:
+                break
+            await asyncio.sleep(0.1)
+        assert hot == 200, f"{hot} of 200 claims were HOT updates"
 
     async def test_dead_letters_use_the_dead_rows_index_on_postgresql(
         self, database: Database
