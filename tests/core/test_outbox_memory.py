@@ -18,6 +18,8 @@ from cqrs.outbox import (
     OutboxedEventRepository,
     RetryPolicy,
 )
+from cqrs.outbox.encoding import encode_event
+from cqrs.serializers import serialize_event
 from cqrs.testing import ManualClock, OutboxRepositoryConformance
 
 LEASE = timedelta(seconds=30)
@@ -73,6 +75,21 @@ class TestMemoryOutboxedEventRepository:
         repository = MemoryOutboxedEventRepository()
         with pytest.raises(InvalidOutboxEventError, match="did not give JSON-compatible data"):
             repository.add(_event(ratio=float("nan")))
+
+    async def test_text_that_utf8_cannot_hold_is_rejected_at_add(self) -> None:
+        repository = MemoryOutboxedEventRepository()
+        with pytest.raises(InvalidOutboxEventError, match="UnicodeEncodeError"):
+            repository.add(_event(name="lone \udc80 surrogate"))
+
+    async def test_keys_that_cannot_be_sorted_are_rejected_at_add(self) -> None:
+        repository = MemoryOutboxedEventRepository()
+        with pytest.raises(InvalidOutboxEventError, match="did not give JSON-compatible data"):
+            repository.add(RawEvent(data={1: "a", "b": 2}))  # type: ignore[dict-item]
+
+    def test_the_stored_json_is_serialize_events(self) -> None:
+        """Rows hold what a broker would send: a relay forwards them without re-encoding."""
+        event = _event(zeta=1, alpha="é", nested={"b": [1.5, None], "a": True})
+        assert encode_event(event).payload == serialize_event(event)
 
     async def test_payload_is_copied_at_add(self) -> None:
         repository = MemoryOutboxedEventRepository()

@@ -152,6 +152,26 @@ class TestRelayOnce:
         with pytest.raises(dataclasses.FrozenInstanceError):
             message.topic = "elsewhere"  # type: ignore[misc]
 
+    async def test_a_row_with_its_stored_json_passes_it_to_the_message(self) -> None:
+        repository = _repository()
+        await _commit(repository, 1)
+        [row] = await repository.claim_batch(10, lease=timedelta(seconds=30))
+        assert row.payload_json is None
+        assert row.to_message().payload_json is None
+        # What a store that keeps the JSON (the SQL outbox) sets on the rows it claims.
+        object.__setattr__(row, "payload_json", b'{"stored":true}')
+        message = row.to_message()
+        assert message.payload_json == b'{"stored":true}'
+        # Not a field of either: never compared, never a constructor argument, and a copy
+        # made with another payload does not carry the bytes.
+        assert message == dataclasses.replace(message)
+        assert "payload_json" not in {f.name for f in dataclasses.fields(Message)}
+        assert dataclasses.replace(message, payload={}).payload_json is None
+        with pytest.raises(TypeError, match="payload_json"):
+            Message(  # type: ignore[call-arg]
+                message_name="m", message_id=row.event_id, topic="t", payload={}, payload_json=b""
+            )
+
     async def test_uncommitted_events_are_not_sent(self) -> None:
         repository, broker = _repository(), InMemoryMessageBroker()
         repository.add(Event(event_name="Pending", topic="t", payload={}))

@@ -198,3 +198,60 @@ class TestProducerSettings:
 
     def test_several_servers_in_one_dsn(self) -> None:
         assert KafkaProducer("h1:9092, h2:9092").bootstrap_servers == ["h1:9092", "h2:9092"]
+
+
+@pytest.mark.services
+class TestRelayedPayloads:
+    """The outbox relay hands the broker each row's stored JSON, which it sends as is."""
+
+    async def test_a_relayed_record_is_the_stored_json(
+        self, kafka: Any, kafka_topic: str, tmp_path: Any
+    ) -> None:
+        from sqlalchemy import MetaData, insert
+        from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+        from cqrs.outbox.sqlalchemy import (
+            SqlAlchemyOutboxedEventRepository,
+            create_tables,
+            outbox_table,
+        )
+        from cqrs.serializers import serialize_event
+
+        engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
+        table = outbox_table("relayed", MetaData())
+        await create_tables(engine, table)
+        event = cqrs.NotificationEvent[dict[str, Any]](
+            event_name="OrderPlaced", topic=kafka_topic, payload={"order_id": "o-1", "é": 1}
+        )
+        # A row as an earlier version wrote it: keys unsorted, non-ASCII escaped.
+        legacy = b'{"topic":"%s","payload":{"z":1,"a":"\\u00e9"},"event_name":"Old"}' % (
+            kafka_topic.encode()
+        )
+        try:
+            sessions = async_sessionmaker(engine, expire_on_commit=False)
+            async with sessions() as session:
+                outbox = SqlAlchemyOutboxedEventRepository(session, table=table)
+                outbox.add(event)
+                await outbox.commit()
+                now = cqrs.outbox.memory.utc_now()
+                await session.execute(
+                    insert(table).values(
+                        event_id=uuid.uuid4(),
+                        event_name="Old",
+                        topic=kafka_topic,
+                        payload=legacy,
+                        status="new",
+                        attempts=0,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                await session.commit()
+                async with kafka_broker.KafkaMessageBroker(producer(kafka.bootstrap)) as broker:
+                    report = await cqrs.EventProducer(broker, outbox).relay_once()
+            assert report.produced == 2
+        finally:
+            await engine.dispose()
+        new, old = await kafka.read(kafka_topic, 2)
+        assert new.value == serialize_event(event)  # what a direct send gives
+        assert old.value == legacy  # forwarded, not decoded and encoded again

@@ -20,7 +20,7 @@ def test_outbox_demo_delivers_the_event_and_the_inbox_applies_it_once(tmp_path: 
     lines = result.stdout.splitlines()
     assert lines[0] == "command    -> order ord-1 and its OrderPlaced event committed together"
     assert (
-        lines[1] == "relay      -> 1 delivered: OrderPlaced {'order_id': 'ord-1', 'item': 'book'}"
+        lines[1] == "relay      -> 1 delivered: OrderPlaced {'item': 'book', 'order_id': 'ord-1'}"
     )
     assert lines[2].endswith(" processed")
     assert lines[3].endswith(" already processed, skipped")

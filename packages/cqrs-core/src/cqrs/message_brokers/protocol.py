@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 __all__ = ["BatchMessageBroker", "Message", "MessageBroker"]
 
@@ -26,6 +26,16 @@ class Message:
     payload: dict[str, Any]
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     key: str | None = None
+    payload_json: ClassVar[bytes | None] = None
+    """`payload` already encoded as JSON (UTF-8), or None.
+
+    The outbox relay sets it on the messages it builds to the bytes its store
+    holds, so a broker that sends JSON (`cqrs.kafka.KafkaMessageBroker`) sends
+    them as they are instead of encoding `payload` again. It is not a field: no
+    constructor argument, not compared, not in `dataclasses.fields()`, and a
+    message built or `dataclasses.replace`d with a payload of its own has None,
+    never bytes of another payload.
+    """
 
 
 @runtime_checkable

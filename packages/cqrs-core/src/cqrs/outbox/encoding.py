@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from json.encoder import (  # type: ignore[attr-defined]
     c_make_encoder,
-    encode_basestring_ascii,
+    encode_basestring,
 )
 from typing import Any, NamedTuple
 
@@ -26,18 +26,21 @@ def _not_json(value: object) -> Any:
 
 
 def _json_encoder() -> Callable[[Any], str]:
-    """Compact, strict (no NaN) JSON of `to_dict()` output, with an encoder built once.
+    """Compact, key-sorted, strict (no NaN) JSON of `to_dict()` output, built once.
 
+    The bytes are those of `cqrs.serializers.serialize_event` (compact, sorted keys,
+    non-ASCII kept) for every payload that one accepts without NaN, so a relay can
+    send a stored payload as it is and a consumer receives what a direct send gives.
     `json.dumps()` with non-default options builds an encoder and a closure per call;
     the C encoder that it ends up calling is reusable, so it is built here once (the
     same arguments `JSONEncoder.iterencode` passes it, on every Python we support).
     No circular-reference markers: `to_dict()` builds a fresh tree of dicts and lists.
     """
     if c_make_encoder is None:  # pragma: no cover - CPython always has the C encoder
-        return json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
-    encode = c_make_encoder(
-        None, _not_json, encode_basestring_ascii, None, ":", ",", False, False, False
-    )
+        return json.JSONEncoder(
+            separators=(",", ":"), allow_nan=False, ensure_ascii=False, sort_keys=True
+        ).encode
+    encode = c_make_encoder(None, _not_json, encode_basestring, None, ":", ",", True, False, False)
     join = "".join
 
     def encode_json(data: Any) -> str:
@@ -50,7 +53,8 @@ _encode_json = _json_encoder()
 
 
 class EncodedEvent(NamedTuple):
-    """A notification event as an outbox row holds it: `payload` is `to_dict()` as JSON."""
+    """A notification event as an outbox row holds it: `payload` is `to_dict()` as JSON
+    (UTF-8, compact, keys sorted: the bytes of `cqrs.serializers.serialize_event`)."""
 
     event_id: uuid.UUID
     event_name: str

@@ -33,7 +33,7 @@ import enum
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from cqrs.events.event import INotificationEvent
 from cqrs.message_brokers.protocol import Message
@@ -83,25 +83,32 @@ class OutboxedEvent:
     last_error: str | None
     key: str | None = None
     """The broker key the event named (`message_key()`), or None."""
+    payload_json: ClassVar[bytes | None] = None
+    """`payload` as the store holds it — JSON (UTF-8) of exactly `payload` — or None.
+
+    A store that keeps the JSON may set it on the rows it claims (the SQL outbox
+    does), and `to_message` passes it on as `Message.payload_json`. Like that
+    one it is not a field: `dataclasses.replace` gives a row without it.
+    """
 
     def to_message(self) -> Message:
         """The broker message for this row, identified by the event id."""
         # The relay calls this once per row: `Message` is a frozen dataclass without
         # `__post_init__` or slots, so its field dict is set in one call instead of
         # through the generated `__init__` (six `object.__setattr__` calls).
+        fields = {
+            "message_name": self.event_name,
+            "message_id": self.event_id,
+            "topic": self.topic,
+            "payload": self.payload,
+            "headers": {},
+            "key": self.key,
+        }
+        stored = self.payload_json
+        if stored is not None:
+            fields["payload_json"] = stored
         message = _new(Message)
-        _set_attribute(
-            message,
-            "__dict__",
-            {
-                "message_name": self.event_name,
-                "message_id": self.event_id,
-                "topic": self.topic,
-                "payload": self.payload,
-                "headers": {},
-                "key": self.key,
-            },
-        )
+        _set_attribute(message, "__dict__", fields)
         return message
 
 

@@ -1,6 +1,8 @@
 """How messages travel on Kafka: JSON in the core wire format, or protobuf.
 
-The record value is the event's payload (its `to_dict()`) as compact JSON, or
+The record value is the event's payload (its `to_dict()`) as compact JSON (the
+bytes of `cqrs.serializers.serialize_event`; a message relayed from the outbox
+goes with the JSON its row stores, which the outbox writes the same way), or
 the bytes of its `proto()` message for event types registered as protobuf. The
 `content-type` header says which, and the consumer picks the decoder by it, so
 producers can move an event type to protobuf while old JSON records drain.
@@ -77,6 +79,10 @@ class Codec:
         """The record value of `message` and its content type."""
         event_type = self._by_name.get(message.message_name)
         if event_type is None:
+            # A message relayed from the outbox carries the stored JSON of its payload.
+            stored = message.payload_json
+            if stored is not None:
+                return stored, JSON
             return _ENCODER.encode(message.payload).encode("utf-8"), JSON
         # The payload is the event's to_dict(): rebuild the event (validated) for proto().
         event = event_type.from_dict(**message.payload)

@@ -94,7 +94,8 @@ def claimed_events(
     """The snapshots of claimed rows (the `claim.CLAIMED` columns, in that order).
 
     The relay's hot path: rows unpack positionally, plain JSON payloads are decoded
-    directly; anything else (compressed, or not a JSON object) goes through
+    directly and their bytes kept as `payload_json` (a JSON broker sends them as they
+    are); anything else (compressed, or not a JSON object) goes through
     `decode_payload`, which also names the row in its errors.
     """
     loads, new, set_attribute = json.loads, object.__new__, object.__setattr__
@@ -102,13 +103,16 @@ def claimed_events(
     append = events.append
     for row_id, event_id, name, topic, key, data, status, attempts, last_error, created in rows:
         payload: Any = None
+        stored: bytes | None = None
         if data[:1] == b"{":
             try:
                 payload = loads(data.decode())
+                stored = data
             except ValueError:
                 payload = None
         if type(payload) is not dict:
             payload = decode_payload(data, compressor, row_id)
+            stored = None
         # `OutboxedEvent` is a frozen dataclass without `__post_init__` or slots: its
         # fields are its `__dict__`. Setting that in one call skips the eleven
         # `object.__setattr__` calls of the generated `__init__` (a third of the
@@ -129,6 +133,7 @@ def claimed_events(
                 "created_at": created,
                 "last_error": last_error,
                 "key": key,
+                "payload_json": stored,
             },
         )
         append(event)
