@@ -16,7 +16,9 @@ relays in parallel on one outbox table each (filled with `--events` rows first):
 After each side the topic's record count is checked against `--events`: no event
 sent twice, none lost.
 
-    uv run python bench/kafka_relay.py [--events 10000] [--workers 4] [--batch 500]
+    uv run python bench/kafka_relay.py [--events 10000] [--workers 4] [--batch 500] [--repeats 3]
+
+Each side runs `--repeats` times, alternating; the figures are the medians.
 
 Needs PostgreSQL at $CQRS_TEST_POSTGRES_DSN (default postgres@127.0.0.1:5432/test)
 and a Kafka broker (see kafka_common).
@@ -26,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
+import statistics
 import time
 import uuid
 
@@ -139,12 +143,12 @@ async def floor(table: str, bootstrap: str, workers: int, batch: int) -> None:
         await pool.close()
 
 
-async def main(events: int, workers: int, batch: int, concurrency: int) -> None:
+async def main(events: int, workers: int, batch: int, concurrency: int, repeats: int) -> None:
     engine = create_async_engine(DSN, pool_size=workers + 2)
     meta = MetaData()
+    figures: dict[str, list[float]] = {"floor": [], "ours": []}
     with kafka_bootstrap() as bootstrap:
-        figures = {}
-        for side in ("floor", "ours"):
+        for _, side in itertools.product(range(repeats), ("floor", "ours")):
             suffix = uuid.uuid4().hex[:8]
             table = outbox_table(f"bench_outbox_{suffix}", meta)
             topic = f"bench-relay-{side}-{suffix}"
@@ -157,7 +161,7 @@ async def main(events: int, workers: int, batch: int, concurrency: int) -> None:
                     await ours(engine, table, bootstrap, workers, batch, concurrency)
                 else:
                     await floor(table.name, bootstrap, workers, batch)
-                figures[side] = events / (time.perf_counter() - started)
+                figures[side].append(events / (time.perf_counter() - started))
                 sent, distinct = await records_on(bootstrap, topic, PARTITIONS)
                 assert sent == distinct == events, (
                     f"{side}: {sent} records ({distinct} distinct) for {events} events"
@@ -167,9 +171,9 @@ async def main(events: int, workers: int, batch: int, concurrency: int) -> None:
                     await conn.run_sync(table.drop)
     await engine.dispose()
     report(
-        f"relay PostgreSQL → Kafka, {workers} workers x batch {batch}",
-        figures["ours"],
-        figures["floor"],
+        f"relay PostgreSQL → Kafka, {workers} workers x batch {batch}, median of {repeats}",
+        statistics.median(figures["ours"]),
+        statistics.median(figures["floor"]),
     )
 
 
@@ -179,5 +183,6 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=500)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.workers, args.batch, args.concurrency))
+    asyncio.run(main(args.events, args.workers, args.batch, args.concurrency, args.repeats))

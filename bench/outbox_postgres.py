@@ -1,12 +1,14 @@
 """Outbox throughput on PostgreSQL, against plain asyncpg doing the same SQL work.
 
-Figures (events per second, best of `--repeats`):
+Figures (events per second, median of `--repeats`):
 
 1. write: `--events` events through `SqlAlchemyOutboxedEventRepository.add` +
-   `commit`, `--per-tx` events per transaction. Floor: asyncpg inserting the same
-   rows (same columns, JSON payload bytes) with the statement the repository
-   sends on PostgreSQL (one `INSERT … SELECT … FROM unnest(…)` per transaction),
-   in transactions of the same size.
+   `commit`, `--per-tx` events per transaction, by one writer (one session) and
+   by `--writers` concurrent writers (a session each, as concurrent requests of a
+   service would). Floor: asyncpg inserting the same rows (same columns, the same
+   JSON payload bytes) with the statement the repository sends on PostgreSQL (one
+   `INSERT … SELECT … FROM unnest(…)` per transaction), in transactions of the
+   same size, on one connection and on `--writers` connections.
 2. relay, one relay: `cqrs.EventProducer.relay_once` in a loop (claim a batch of
    `--batch`, send each row to an in-memory broker, mark the batch produced) until
    the table is drained. Floor: asyncpg running the same statements as the
@@ -21,6 +23,7 @@ Relay timings start once the connection is open (both sides), so they measure
 relaying, not connecting.
 
     uv run python bench/outbox_postgres.py [--events 20000] [--per-tx 100] [--batch 500]
+        [--relays 4] [--writers 4] [--repeats 3]
 
 Needs PostgreSQL at $CQRS_TEST_POSTGRES_DSN (default
 postgresql+asyncpg://postgres@127.0.0.1:5432/test); the table has a random name
@@ -34,6 +37,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import statistics
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -47,6 +51,7 @@ import cqrs
 from cqrs.message_brokers.memory import InMemoryMessageBroker
 from cqrs.outbox.sqlalchemy import SqlAlchemyOutboxedEventRepository, create_tables, outbox_table
 from cqrs.outbox.sqlalchemy.claim import CLAIMED
+from cqrs.serializers import serialize_event
 
 DSN = os.environ.get("CQRS_TEST_POSTGRES_DSN", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 LEASE = timedelta(seconds=60)
@@ -74,29 +79,39 @@ def _plain_dsn() -> str:
 # -- write -----------------------------------------------------------------------------
 
 
-async def write_cqrs(table: Table, count: int, per_tx: int) -> float:
-    engine = create_async_engine(DSN)
+async def write_cqrs(table: Table, count: int, per_tx: int, writers: int = 1) -> float:
+    """`writers` tasks, each with its own session, share the transactions round-robin."""
+    engine = create_async_engine(DSN, pool_size=writers)
     events = _events(count)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    async with sessions() as warm:  # connect before timing
-        await warm.connection()
+
+    async def connect() -> None:  # every writer's connection is open before timing
+        async with sessions() as warm:
+            await warm.connection()
+
+    await asyncio.gather(*(connect() for _ in range(writers)))
+
+    async def writer(first: int) -> None:
+        async with sessions() as session:
+            outbox = SqlAlchemyOutboxedEventRepository(session, table=table)
+            for start in range(first * per_tx, count, per_tx * writers):
+                for event in events[start : start + per_tx]:
+                    outbox.add(event)
+                await outbox.commit()
+
     started = time.perf_counter()
-    async with sessions() as session:
-        outbox = SqlAlchemyOutboxedEventRepository(session, table=table)
-        for start in range(0, count, per_tx):
-            for event in events[start : start + per_tx]:
-                outbox.add(event)
-            await outbox.commit()
+    await asyncio.gather(*(writer(n) for n in range(writers)))
     elapsed = time.perf_counter() - started
     await engine.dispose()
     return count / elapsed
 
 
-async def write_floor(table: Table, count: int, per_tx: int) -> float:
+async def write_floor(table: Table, count: int, per_tx: int, writers: int = 1) -> float:
     """asyncpg writing the same rows with the statement the repository sends on PostgreSQL:
     one `INSERT … SELECT … FROM unnest(arrays)` per transaction, the columns that every
-    row of the batch shares bound once as scalars."""
-    conn = await asyncpg.connect(_plain_dsn())
+    row of the batch shares bound once as scalars; `writers` connections share the
+    transactions round-robin, as `write_cqrs` does."""
+    pool = await asyncpg.create_pool(_plain_dsn(), min_size=writers, max_size=writers)
     events = _events(count)
     sql = (
         f"INSERT INTO {table.name} (event_id, event_name, topic, message_key, headers, payload, "
@@ -106,19 +121,24 @@ async def write_floor(table: Table, count: int, per_tx: int) -> float:
         "FROM unnest($1::uuid[], $6::bytea[], $11::timestamptz[], $12::timestamptz[]) "
         "WITH ORDINALITY AS staged(e, p, c, u, n) ORDER BY n"
     )
+
+    async def writer(first: int) -> None:
+        async with pool.acquire() as conn:
+            for start in range(first * per_tx, count, per_tx * writers):
+                batch = events[start : start + per_tx]
+                times = [datetime.now(timezone.utc) for _ in batch]
+                payloads = [serialize_event(e) for e in batch]  # what the repository stores
+                ids = [e.event_id for e in batch]
+                async with conn.transaction():
+                    await conn.execute(
+                        sql, ids, "OrderPlaced", "orders", None, None, payloads,
+                        "new", 0, None, None, times, times,
+                    )  # fmt: skip
+
     started = time.perf_counter()
-    for start in range(0, count, per_tx):
-        batch = events[start : start + per_tx]
-        times = [datetime.now(timezone.utc) for _ in batch]
-        payloads = [json.dumps(e.to_dict(), separators=(",", ":")).encode() for e in batch]
-        ids = [e.event_id for e in batch]
-        async with conn.transaction():
-            await conn.execute(
-                sql, ids, "OrderPlaced", "orders", None, None, payloads,
-                "new", 0, None, None, times, times,
-            )  # fmt: skip
+    await asyncio.gather(*(writer(n) for n in range(writers)))
     elapsed = time.perf_counter() - started
-    await conn.close()
+    await pool.close()
     return count / elapsed
 
 
@@ -208,35 +228,48 @@ async def main(args: argparse.Namespace) -> None:
     engine = create_async_engine(DSN)
     table = outbox_table(f"bench_outbox_{uuid.uuid4().hex[:10]}", MetaData())
     await create_tables(engine, table)
-    figures: dict[str, float] = {}
+    figures: dict[str, list[float]] = {}
 
-    def best(name: str, value: float) -> None:
-        figures[name] = max(figures.get(name, 0.0), value)
+    def record(name: str, value: float) -> None:
+        figures.setdefault(name, []).append(value)
 
     try:
         for _ in range(args.repeats):
             await _truncate(table)
-            best("write floor (asyncpg)", await write_floor(table, args.events, args.per_tx))
+            record("write floor (asyncpg)", await write_floor(table, args.events, args.per_tx))
+            await _truncate(table)
+            record(
+                f"write floor, {args.writers} writers",
+                await write_floor(table, args.events, args.per_tx, args.writers),
+            )
+            await _truncate(table)
+            record(
+                f"write cqrs, {args.writers} writers",
+                await write_cqrs(table, args.events, args.per_tx, args.writers),
+            )
+            await _truncate(table)
+            await write_floor(table, args.events, args.per_tx)
             sent, began, ended = await relay_floor(table, args.batch)
             assert sent == args.events, sent
-            best("relay floor (asyncpg)", sent / (ended - began))
+            record("relay floor (asyncpg)", sent / (ended - began))
             await _truncate(table)
-            best("write cqrs", await write_cqrs(table, args.events, args.per_tx))
+            record("write cqrs", await write_cqrs(table, args.events, args.per_tx))
             sent, began, ended = await relay_cqrs(table, args.batch)
             assert sent == args.events, sent
-            best("relay cqrs, 1 relay", sent / (ended - began))
+            record("relay cqrs, 1 relay", sent / (ended - began))
             await _truncate(table)
             await write_floor(table, args.events, args.per_tx)
             elapsed, sent = relay_processes(table, args.batch, args.relays)
             assert sent == args.events, sent  # every row sent once, by one of the relays
-            best(f"relay cqrs, {args.relays} relay processes", sent / elapsed)
+            record(f"relay cqrs, {args.relays} relay processes", sent / elapsed)
     finally:
         async with engine.begin() as conn:
             await conn.run_sync(table.drop)
         await engine.dispose()
     print(f"{args.events} events, {args.per_tx} per write transaction, relay batch {args.batch}")
-    for name, value in figures.items():
-        print(f"{name:<34} {value:>10,.0f} events/s")
+    print(f"median of {args.repeats} repeats")
+    for name, values in figures.items():
+        print(f"{name:<34} {statistics.median(values):>10,.0f} events/s")
 
 
 if __name__ == "__main__":
@@ -245,5 +278,6 @@ if __name__ == "__main__":
     parser.add_argument("--per-tx", type=int, default=100)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--relays", type=int, default=4)
+    parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
     asyncio.run(main(parser.parse_args()))
