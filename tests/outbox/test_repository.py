@@ -377,6 +377,20 @@ class TestRelaySide:
         assert await _count(database) == 0
 
 
+async def _statistic(database: Database, query: str, name: str, expected: int) -> int:
+    """A PostgreSQL statistics counter (`query` with `:i` = `name`), read until it reaches
+    `expected` or five seconds pass: backends report their counts asynchronously."""
+    value = 0
+    for _ in range(50):
+        async with database.engine.connect() as conn:
+            await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+            value = (await conn.execute(text(query), {"i": name})).scalar_one()
+        if value >= expected:
+            break
+        await asyncio.sleep(0.1)
+    return int(value)
+
+
 class TestPreparedPlans:
     """asyncpg prepares statements; PostgreSQL may run them with a generic plan, which
     uses a partial index only if the statement's own predicate implies the index's."""
@@ -407,19 +421,9 @@ class TestPreparedPlans:
                         await outbox.dead_letters(10)
         finally:
             await engine.dispose()  # its backends exit, which flushes their statistics
-        scans = 0
-        for _ in range(50):
-            async with database.engine.connect() as conn:
-                await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
-                scans = (
-                    await conn.execute(
-                        text("SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = :i"),
-                        {"i": index},
-                    )
-                ).scalar_one()
-            if scans >= 8:
-                break
-            await asyncio.sleep(0.1)
+        scans = await _statistic(
+            database, "SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = :i", index, 8
+        )
         assert scans >= 8, f"{index} was scanned {scans} times for 8 statements"
 
 
@@ -487,19 +491,9 @@ class TestSchema:
                 assert len(await outbox.claim_batch(200, lease=LEASE)) == 200
         finally:
             await engine.dispose()  # its backend exits, which flushes its statistics
-        hot = 0
-        for _ in range(50):
-            async with database.engine.connect() as conn:
-                await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
-                hot = (
-                    await conn.execute(
-                        text("SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = :t"),
-                        {"t": name},
-                    )
-                ).scalar_one()
-            if hot >= 200:
-                break
-            await asyncio.sleep(0.1)
+        hot = await _statistic(
+            database, "SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = :i", name, 200
+        )
         assert hot == 200, f"{hot} of 200 claims were HOT updates"
 
     async def test_dead_letters_use_the_dead_rows_index_on_postgresql(
