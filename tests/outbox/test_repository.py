@@ -271,11 +271,7 @@ class TestRelaySide:
 
     async def test_claimed_snapshots_are_ordinary_frozen_events(self, database: Database) -> None:
         event = _event(7)
-        async with database.sessions() as session:
-            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
-            outbox.add(event)
-            await outbox.commit()
-            [row] = await outbox.claim_batch(10, lease=LEASE)
+        row = await _add_and_claim(database, event)
         fields = {f.name for f in dataclasses.fields(OutboxedEvent)}
         # The fields, and the stored JSON of the payload (not a field: see below).
         assert set(vars(row)) == fields | {"payload_json"}
@@ -292,11 +288,7 @@ class TestRelaySide:
         self, database: Database
     ) -> None:
         event = _event(8)
-        async with database.sessions() as session:
-            outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
-            outbox.add(event)
-            await outbox.commit()
-            [row] = await outbox.claim_batch(10, lease=LEASE)
+        row = await _add_and_claim(database, event)
         # Stored as serialize_event writes it, so a relayed record equals a direct send's.
         assert row.payload_json == serialize_event(event)
         assert json.loads(row.payload_json) == row.payload
@@ -375,6 +367,16 @@ class TestRelaySide:
             assert outer.is_active
             await outer.rollback()
         assert await _count(database) == 0
+
+
+async def _add_and_claim(database: Database, event: Any) -> OutboxedEvent:
+    """Commit `event` alone and claim its row."""
+    async with database.sessions() as session:
+        outbox = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+        outbox.add(event)
+        await outbox.commit()
+        [row] = await outbox.claim_batch(10, lease=LEASE)
+    return row
 
 
 async def _statistic(database: Database, query: str, name: str, expected: int) -> int:
