@@ -16,6 +16,8 @@ Figures (events per second, median of `--repeats`):
    `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING <the
    columns an OutboxedEvent needs>` and `UPDATE … SET status = 'produced' …
    WHERE id = ANY($1)`, and decoding each payload.
+   Also with the process's objects frozen first (`gc.freeze()`), as
+   `python -m cqrs.outbox relay` does once it is set up.
 3. relay, `--relays` relay processes on one table (each its own engine and
    session), timed from a common start until every row is produced.
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
 import os
@@ -146,12 +149,14 @@ async def write_floor(table: Table, count: int, per_tx: int, writers: int = 1) -
 
 
 async def relay_cqrs(
-    table: Table, batch: int, ready: Any = None, start: Any = None
+    table: Table, batch: int, ready: Any = None, start: Any = None, *, freeze: bool = False
 ) -> tuple[int, float, float]:
     """Relay until the table is drained; (events sent, start time, end time).
 
     The engine connects (and SQLAlchemy initializes its dialect) before the clock
     starts, as the floor's connection does; `ready`/`start` line processes up.
+    With `freeze`, the objects built so far are frozen (`gc.freeze()`) before the
+    clock starts, as `python -m cqrs.outbox relay` does, and unfrozen after.
     """
     engine = create_async_engine(DSN)
     broker = InMemoryMessageBroker()
@@ -161,12 +166,17 @@ async def relay_cqrs(
         if ready is not None:
             ready.put(True)
             start.wait()
+        if freeze:
+            gc.collect()
+            gc.freeze()
         began = time.time()
         repository = SqlAlchemyOutboxedEventRepository(session, table=table)
         producer = cqrs.EventProducer(broker, repository, batch_size=batch, lease=LEASE)
         while (await producer.relay_once()).claimed:
             pass
         ended = time.time()
+    if freeze:
+        gc.unfreeze()
     await engine.dispose()
     return len(broker.messages), began, ended
 
@@ -257,6 +267,11 @@ async def main(args: argparse.Namespace) -> None:
             sent, began, ended = await relay_cqrs(table, args.batch)
             assert sent == args.events, sent
             record("relay cqrs, 1 relay", sent / (ended - began))
+            await _truncate(table)
+            await write_floor(table, args.events, args.per_tx)
+            sent, began, ended = await relay_cqrs(table, args.batch, freeze=True)
+            assert sent == args.events, sent
+            record("relay cqrs, 1 relay, gc frozen", sent / (ended - began))
             await _truncate(table)
             await write_floor(table, args.events, args.per_tx)
             elapsed, sent = relay_processes(table, args.batch, args.relays)

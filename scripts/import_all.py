@@ -41,7 +41,14 @@ ROOT = "cqrs"
 SKIPPED_COMPONENTS = frozenset({"tests"})
 
 
-def _last_line(exc: BaseException) -> str:
+#: Module -> the library it could not import (`ModuleNotFoundError.name`), whatever the
+#: message says (a module may explain which extra brings the library).
+MISSING: dict[str, str] = {}
+
+
+def _last_line(exc: BaseException, module: str | None = None) -> str:
+    if module is not None and isinstance(exc, ModuleNotFoundError) and exc.name:
+        MISSING[module] = exc.name
     return traceback.format_exception_only(type(exc), exc)[-1].strip()
 
 
@@ -51,7 +58,7 @@ def discover(failures: dict[str, str]) -> list[str]:
 
     def on_error(name: str) -> None:
         exc = sys.exc_info()[1]
-        failures[name] = _last_line(exc) if exc is not None else "failed to import"
+        failures[name] = _last_line(exc, name) if exc is not None else "failed to import"
 
     names = [ROOT]
     # walk_packages imports each package to look inside it; on_error catches
@@ -100,11 +107,13 @@ def module_owners() -> dict[str, str]:
 def missing_extra(module: str, exc: str, owners: dict[str, str]) -> str | None:
     """The extra of the module's own distribution that would make it importable, when the
     failure is a library that distribution declares only in that (uninstalled) extra."""
-    found = re.fullmatch(r"ModuleNotFoundError: No module named '([^'.]+)[^']*'", exc)
+    found = re.fullmatch(r"ModuleNotFoundError: No module named '([^']+)'", exc)
+    missing = MISSING.get(module) or (found[1] if found else None)
+    top = missing.split(".")[0] if missing else None
     owner = owners.get(module)
-    if found is None or owner is None or importlib.util.find_spec(found[1]) is not None:
+    if top is None or owner is None or importlib.util.find_spec(top) is not None:
         return None
-    library = _normalize(found[1])
+    library = _normalize(top)
     extras: set[str] = set()
     for requirement in importlib.metadata.requires(owner) or []:
         extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", requirement)
@@ -195,7 +204,7 @@ def main(argv: Sequence[str] = ()) -> int:
         try:
             importlib.import_module(name)
         except Exception as exc:
-            failures[name] = _last_line(exc)
+            failures[name] = _last_line(exc, name)
         else:
             imported += 1
 

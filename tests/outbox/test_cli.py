@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -124,6 +126,38 @@ async def test_relay_delivers_until_sigterm_then_exits_cleanly(database: Databas
     assert returncode == 0
     assert sorted(json.loads(line)["message_id"] for line in lines) == sorted(map(str, ids))
     assert await status_counts(database) == {EventStatus.PRODUCED.value: len(ids)}
+
+
+async def test_relay_freezes_what_it_built_before_relaying(database: Database) -> None:
+    """The relay process's start-up objects are frozen, out of the collector's full
+    collections (docs/outbox.md, "Relay throughput")."""
+    if database.backend != "sqlite":
+        pytest.skip("the process, not the database, is under test")
+    [event_id] = await write_events(database, 1)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    with subprocess.Popen(
+        [
+            sys.executable, "-m", "cqrs.outbox", "relay", "--url", database.url,
+            "--table", database.outbox.name, "--broker", "freeze_probe:make_broker",
+            "--idle-sleep", "0.05",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as process:  # fmt: skip
+        assert process.stdout is not None
+        try:
+            line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 60)
+            process.send_signal(signal.SIGTERM)
+            returncode = await asyncio.to_thread(process.wait, 60)
+        finally:
+            process.kill()
+            process.wait()
+    assert returncode == 0
+    sent, frozen = line.split()
+    assert sent == str(event_id)
+    assert int(frozen.removeprefix("frozen=")) > 10_000  # modules, engine, broker...
 
 
 async def test_relay_listen_wakes_on_new_rows_on_postgresql(database: Database) -> None:

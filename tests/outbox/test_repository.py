@@ -256,6 +256,8 @@ class TestRelaySide:
     @pytest.mark.parametrize(
         ("payload", "message"),
         [(b'{"broken', r"row \d+ has a payload that is not \(compressed\) JSON"),
+         (b'{"a":1}{"b":2}', r"row \d+ has a payload that is not \(compressed\) JSON"),
+         (b'{"a":"\xff"}', r"row \d+ has a payload that is not \(compressed\) JSON"),
          (zlib.compress(b"[1]"), r"row \d+ payload is \[1\], not an object")],
     )  # fmt: skip
     async def test_undecodable_payload_names_its_row(
@@ -268,6 +270,14 @@ class TestRelaySide:
             )
             with pytest.raises(OutboxPayloadError, match=message):
                 await relay.claim_batch(10, lease=LEASE)
+
+    async def test_json_with_whitespace_after_it_is_read(self, database: Database) -> None:
+        # Written by something else than `add`: still a JSON object, so still relayed.
+        await _insert_raw(database, b'{"a": [1, 2]}\n')
+        async with database.sessions() as session:
+            relay = SqlAlchemyOutboxedEventRepository(session, table=database.outbox)
+            [row] = await relay.claim_batch(10, lease=LEASE)
+        assert row.payload == {"a": [1, 2]}
 
     async def test_claimed_snapshots_are_ordinary_frozen_events(self, database: Database) -> None:
         event = _event(7)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -87,3 +89,23 @@ class TestErrors:
         storage = saga_database.storage()
         with pytest.raises(SagaStorageError, match="not JSON data"):
             await storage.create_saga(uuid.uuid4(), "Order", {"at": object()})
+
+
+def test_without_sqlalchemy_the_import_error_names_the_extras() -> None:
+    # A fresh interpreter where SQLAlchemy cannot be imported, as without the extra.
+    code = (
+        "import sys\n"
+        "sys.modules['sqlalchemy'] = None\n"
+        "try:\n"
+        "    import cqrs.saga.storage.sqlalchemy\n"
+        "except ModuleNotFoundError as exc:\n"
+        "    print(exc.name)\n"
+        "    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    name, message = result.stdout.splitlines()
+    assert name == "sqlalchemy"
+    assert "pip install 'cqrs-saga[postgres]'" in message
+    assert "'cqrs-saga[sqlalchemy]'" in message

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,9 @@ __all__ = ["claimed_events", "decode_payload", "event_row", "to_outboxed_event"]
 # for every level). So rows written with and without a compressor can be read alike.
 _JSON_START = b"{"[0]
 _STATUS = {status.value: status for status in EventStatus}
+# (typeshed does not declare the scanner `json.loads` uses: it takes text and a start
+# index, and returns the value and where it ended.)
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def event_row(
@@ -98,17 +101,23 @@ def claimed_events(
     are); anything else (compressed, or not a JSON object) goes through
     `decode_payload`, which also names the row in its errors.
     """
-    loads, new, set_attribute = json.loads, object.__new__, object.__setattr__
+    scan, new, set_attribute = _scan_json, object.__new__, object.__setattr__
     events: list[OutboxedEvent] = []
     append = events.append
     for row_id, event_id, name, topic, key, data, status, attempts, last_error, created in rows:
         payload: Any = None
         stored: bytes | None = None
         if data[:1] == b"{":
+            # The JSON scanner itself: `json.loads` would also run two whitespace
+            # regexes around it. A document must end where the object does.
             try:
-                payload = loads(data.decode())
-                stored = data
-            except ValueError:
+                text = data.decode()
+                payload, end = scan(text, 0)
+                if end == len(text):
+                    stored = data
+                else:
+                    payload = None
+            except (ValueError, StopIteration):
                 payload = None
         if type(payload) is not dict:
             payload = decode_payload(data, compressor, row_id)

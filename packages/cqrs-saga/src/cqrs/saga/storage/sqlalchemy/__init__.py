@@ -6,6 +6,8 @@ Needs SQLAlchemy 2 with a driver: `cqrs-saga[postgres]` (asyncpg),
 
 from __future__ import annotations
 
+# First: without SQLAlchemy, fail here with the extras to install.
+from cqrs.saga.storage.sqlalchemy import _require  # noqa: F401
 from cqrs.saga.storage.sqlalchemy.storage import SqlAlchemySagaStorage
 from cqrs.saga.storage.sqlalchemy.tables import (
     DEFAULT_EXECUTION_TABLE,
