@@ -102,27 +102,38 @@ async def test_unknown_url_scheme_names_what_to_install(
     assert "pip install" in err
 
 
-async def test_relay_delivers_until_sigterm_then_exits_cleanly(database: Database) -> None:
-    ids = await write_events(database, 5)
+async def _relay_lines(
+    database: Database, broker: str, count: int, env: dict[str, str] | None = None
+) -> tuple[int, list[str]]:
+    """Run `python -m cqrs.outbox relay` with `--broker broker` until it has printed
+    `count` lines, then SIGTERM it; (its exit status, the lines)."""
     with subprocess.Popen(
         [
             sys.executable, "-m", "cqrs.outbox", "relay", "--url", database.url,
-            "--table", database.outbox.name, "--broker", "stdout", "--idle-sleep", "0.05",
+            "--table", database.outbox.name, "--broker", broker, "--idle-sleep", "0.05",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     ) as process:  # fmt: skip
         assert process.stdout is not None
         try:
             lines = [
-                await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 60) for _ in ids
+                await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 60)
+                for _ in range(count)
             ]
             process.send_signal(signal.SIGTERM)
             returncode = await asyncio.to_thread(process.wait, 60)
         finally:
             process.kill()
             process.wait()
+    return returncode, lines
+
+
+async def test_relay_delivers_until_sigterm_then_exits_cleanly(database: Database) -> None:
+    ids = await write_events(database, 5)
+    returncode, lines = await _relay_lines(database, "stdout", len(ids))
     assert returncode == 0
     assert sorted(json.loads(line)["message_id"] for line in lines) == sorted(map(str, ids))
     assert await status_counts(database) == {EventStatus.PRODUCED.value: len(ids)}
@@ -135,25 +146,7 @@ async def test_relay_freezes_what_it_built_before_relaying(database: Database) -
         pytest.skip("the process, not the database, is under test")
     [event_id] = await write_events(database, 1)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
-    with subprocess.Popen(
-        [
-            sys.executable, "-m", "cqrs.outbox", "relay", "--url", database.url,
-            "--table", database.outbox.name, "--broker", "freeze_probe:make_broker",
-            "--idle-sleep", "0.05",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    ) as process:  # fmt: skip
-        assert process.stdout is not None
-        try:
-            line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 60)
-            process.send_signal(signal.SIGTERM)
-            returncode = await asyncio.to_thread(process.wait, 60)
-        finally:
-            process.kill()
-            process.wait()
+    returncode, [line] = await _relay_lines(database, "freeze_probe:make_broker", 1, env)
     assert returncode == 0
     sent, frozen = line.split()
     assert sent == str(event_id)
