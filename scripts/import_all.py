@@ -46,10 +46,15 @@ SKIPPED_COMPONENTS = frozenset({"tests"})
 MISSING: dict[str, str] = {}
 
 
-def _last_line(exc: BaseException, module: str | None = None) -> str:
-    if module is not None and isinstance(exc, ModuleNotFoundError) and exc.name:
-        MISSING[module] = exc.name
+def _last_line(exc: BaseException) -> str:
     return traceback.format_exception_only(type(exc), exc)[-1].strip()
+
+
+def _record_failure(failures: dict[str, str], module: str, exc: BaseException) -> None:
+    """Report `module`'s import error, and remember the library it could not find."""
+    failures[module] = _last_line(exc)
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        MISSING[module] = exc.name
 
 
 def discover(failures: dict[str, str]) -> list[str]:
@@ -58,7 +63,10 @@ def discover(failures: dict[str, str]) -> list[str]:
 
     def on_error(name: str) -> None:
         exc = sys.exc_info()[1]
-        failures[name] = _last_line(exc, name) if exc is not None else "failed to import"
+        if exc is None:
+            failures[name] = "failed to import"
+        else:
+            _record_failure(failures, name, exc)
 
     names = [ROOT]
     # walk_packages imports each package to look inside it; on_error catches
@@ -104,11 +112,10 @@ def module_owners() -> dict[str, str]:
     return owners
 
 
-def missing_extra(module: str, exc: str, owners: dict[str, str]) -> str | None:
+def missing_extra(module: str, owners: dict[str, str]) -> str | None:
     """The extra of the module's own distribution that would make it importable, when the
     failure is a library that distribution declares only in that (uninstalled) extra."""
-    found = re.fullmatch(r"ModuleNotFoundError: No module named '([^']+)'", exc)
-    missing = MISSING.get(module) or (found[1] if found else None)
+    missing = MISSING.get(module)
     top = missing.split(".")[0] if missing else None
     owner = owners.get(module)
     if top is None or owner is None or importlib.util.find_spec(top) is not None:
@@ -204,14 +211,14 @@ def main(argv: Sequence[str] = ()) -> int:
         try:
             importlib.import_module(name)
         except Exception as exc:
-            failures[name] = _last_line(exc, name)
+            _record_failure(failures, name, exc)
         else:
             imported += 1
 
     owners = module_owners()
     skipped: dict[str, str] = {}
     for name, reason in list(failures.items()):
-        extra = missing_extra(name, reason, owners)
+        extra = missing_extra(name, owners)
         if extra is not None:
             skipped[name] = f"{reason} (needs {extra})"
             del failures[name]
