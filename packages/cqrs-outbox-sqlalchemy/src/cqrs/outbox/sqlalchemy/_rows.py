@@ -121,7 +121,6 @@ def claimed_events(
                 payload = None
         if type(payload) is not dict:
             payload = decode_payload(data, compressor, row_id)
-            stored = None
         # `OutboxedEvent` is a frozen dataclass without `__post_init__` or slots: its
         # fields are its `__dict__`. Setting that in one call skips the eleven
         # `object.__setattr__` calls of the generated `__init__` (a third of the
