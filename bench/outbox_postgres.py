@@ -243,37 +243,33 @@ async def main(args: argparse.Namespace) -> None:
     def record(name: str, value: float) -> None:
         figures.setdefault(name, []).append(value)
 
+    def relayed(name: str, result: tuple[int, float, float]) -> None:
+        sent, began, ended = result
+        assert sent == args.events, sent  # every row sent once
+        record(name, sent / (ended - began))
+
+    async def written(name: str, write: Any, writers: int = 1) -> None:
+        """Empty the table, then record the rate of `write` filling it again."""
+        await _truncate(table)
+        record(name, await write(table, args.events, args.per_tx, writers))
+
+    async def refill() -> None:
+        """A table of `--events` new rows (written by the floor, not timed)."""
+        await _truncate(table)
+        await write_floor(table, args.events, args.per_tx)
+
     try:
         for _ in range(args.repeats):
-            await _truncate(table)
-            record("write floor (asyncpg)", await write_floor(table, args.events, args.per_tx))
-            await _truncate(table)
-            record(
-                f"write floor, {args.writers} writers",
-                await write_floor(table, args.events, args.per_tx, args.writers),
-            )
-            await _truncate(table)
-            record(
-                f"write cqrs, {args.writers} writers",
-                await write_cqrs(table, args.events, args.per_tx, args.writers),
-            )
-            await _truncate(table)
-            await write_floor(table, args.events, args.per_tx)
-            sent, began, ended = await relay_floor(table, args.batch)
-            assert sent == args.events, sent
-            record("relay floor (asyncpg)", sent / (ended - began))
-            await _truncate(table)
-            record("write cqrs", await write_cqrs(table, args.events, args.per_tx))
-            sent, began, ended = await relay_cqrs(table, args.batch)
-            assert sent == args.events, sent
-            record("relay cqrs, 1 relay", sent / (ended - began))
-            await _truncate(table)
-            await write_floor(table, args.events, args.per_tx)
-            sent, began, ended = await relay_cqrs(table, args.batch, freeze=True)
-            assert sent == args.events, sent
-            record("relay cqrs, 1 relay, gc frozen", sent / (ended - began))
-            await _truncate(table)
-            await write_floor(table, args.events, args.per_tx)
+            await written(f"write floor, {args.writers} writers", write_floor, args.writers)
+            await written(f"write cqrs, {args.writers} writers", write_cqrs, args.writers)
+            await written("write floor (asyncpg)", write_floor)
+            relayed("relay floor (asyncpg)", await relay_floor(table, args.batch))
+            await written("write cqrs", write_cqrs)
+            relayed("relay cqrs, 1 relay", await relay_cqrs(table, args.batch))
+            await refill()
+            frozen = await relay_cqrs(table, args.batch, freeze=True)
+            relayed("relay cqrs, 1 relay, gc frozen", frozen)
+            await refill()
             elapsed, sent = relay_processes(table, args.batch, args.relays)
             assert sent == args.events, sent  # every row sent once, by one of the relays
             record(f"relay cqrs, {args.relays} relay processes", sent / elapsed)
